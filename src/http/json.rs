@@ -1,0 +1,49 @@
+//! A JSON body extractor whose rejections are problem details instead of plain text.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::problem::ApiError;
+
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "The request body must be JSON, sent with Content-Type: application/json.",
+            ),
+            JsonRejection::JsonSyntaxError(error) => ApiError::bad_request(
+                "malformed-json",
+                "Malformed JSON",
+                format!("The request body is not valid JSON: {}", error.body_text()),
+            ),
+            JsonRejection::JsonDataError(error) => ApiError::bad_request(
+                "invalid-body",
+                "Invalid request body",
+                format!("The request body does not have the expected fields: {}", error.body_text()),
+            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "Request body too large",
+                "The request body is larger than the server accepts.",
+            ),
+            other => ApiError::bad_request("unreadable-body", "Unreadable request body", other.body_text()),
+        }
+    }
+}

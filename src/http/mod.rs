@@ -1,0 +1,45 @@
+//! HTTP: the router, the middleware every request passes, and thin handlers that translate
+//! between requests and the [`Clinic`] use cases.
+
+mod api;
+mod assets;
+mod fallback;
+mod health;
+pub mod json;
+mod logging;
+mod pages;
+pub mod problem;
+mod security;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use crate::service::Clinic;
+
+/// Largest request body accepted. The API's bodies are a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub clinic: Clinic,
+}
+
+/// Builds the whole application: every route with its middleware.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .merge(assets::router())
+        .merge(health::router())
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(security::add_security_headers))
+        .layer(CatchPanicLayer::custom(fallback::panic_response))
+        .layer(axum::middleware::from_fn(logging::log_request))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

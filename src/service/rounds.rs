@@ -1,0 +1,203 @@
+//! Starting rounds, reading them back and grading answers.
+
+use crate::domain::round::{self, Deal, DealtScenario, public_option_id};
+use crate::domain::scenario::{Scenario, Verdict};
+use crate::domain::scoring::{MAX_POINTS_PER_SCENARIO, max_score};
+use crate::storage::{AnswerRecord, NewRound, RoundRecord};
+
+use super::views::*;
+use super::{Clinic, ROUND_LIFETIME, ServiceError, now_millis};
+
+/// A stored round with its deal parsed, ready for grading.
+pub(super) struct LoadedRound {
+    pub record: RoundRecord,
+    pub deal: Deal,
+}
+
+impl Clinic {
+    pub async fn start_round(&self, game_slug: &str) -> Result<RoundView, ServiceError> {
+        let game = self
+            .catalogue
+            .game(game_slug)
+            .ok_or_else(|| ServiceError::GameNotFound(game_slug.to_owned()))?;
+
+        let deal = round::deal(&self.bank, &mut rand::rng());
+        let deal_json = serde_json::to_string(&deal).expect("a deal always serialises");
+        let round_id = uuid::Uuid::new_v4().to_string();
+        let created_at = now_millis();
+        let expires_at = created_at + ROUND_LIFETIME.as_millis() as i64;
+        self.storage
+            .insert_round(&NewRound {
+                id: &round_id,
+                game: &game.slug,
+                deal: &deal_json,
+                created_at,
+                expires_at,
+            })
+            .await?;
+        tracing::info!(round_id = %round_id, game = %game.slug, "round dealt");
+
+        let record = RoundRecord {
+            id: round_id,
+            game: game.slug.clone(),
+            deal: deal_json,
+            created_at,
+            expires_at,
+        };
+        Ok(self.round_view(&LoadedRound { record, deal }, &[]))
+    }
+
+    pub async fn round(&self, round_id: &str) -> Result<RoundView, ServiceError> {
+        let round = self.load_round(round_id).await?;
+        let answers = self.storage.answers(round_id).await?;
+        Ok(self.round_view(&round, &answers))
+    }
+
+    /// Grades an answer. A scenario keeps its first answer: the same option again returns
+    /// the same grade, another option is a conflict.
+    pub async fn answer(
+        &self,
+        round_id: &str,
+        scenario_id: &str,
+        public_id: &str,
+    ) -> Result<AnswerOutcomeView, ServiceError> {
+        // Resolve the round, the scenario and the option the player sees.
+        let round = self.load_round(round_id).await?;
+        if round.record.expires_at <= now_millis() {
+            return Err(ServiceError::RoundExpired { round_id: round_id.to_owned() });
+        }
+        let dealt = round.deal.scenario(scenario_id).ok_or_else(|| ServiceError::ScenarioNotInRound {
+            round_id: round_id.to_owned(),
+            scenario_id: scenario_id.to_owned(),
+        })?;
+        let option_id = dealt.resolve_option(round_id, public_id).ok_or_else(|| {
+            ServiceError::UnknownOption {
+                scenario_id: scenario_id.to_owned(),
+                option_id: public_id.to_owned(),
+            }
+        })?;
+        let scenario = self.scenario_of(round_id, dealt)?;
+        let option = scenario.option(option_id).ok_or_else(|| ServiceError::UnknownOption {
+            scenario_id: scenario_id.to_owned(),
+            option_id: public_id.to_owned(),
+        })?;
+
+        // Store the first answer; a retry or a second try reads back what is stored.
+        let proposed = AnswerRecord {
+            scenario_id: scenario_id.to_owned(),
+            option_id: option.id.clone(),
+            verdict: option.verdict.as_str().to_owned(),
+            points: i64::from(option.verdict.points()),
+            answered_at: now_millis(),
+        };
+        let stored = self.storage.insert_first_answer(round_id, &proposed).await?;
+        if stored.option_id != proposed.option_id {
+            return Err(ServiceError::AnswerConflict {
+                scenario_id: scenario_id.to_owned(),
+                answered_option_id: public_option_id(round_id, scenario_id, &stored.option_id),
+            });
+        }
+
+        // Report the grade together with where the round now stands.
+        let answers = self.storage.answers(round_id).await?;
+        let round_score = answers.iter().map(|answer| answer.points.max(0) as u32).sum();
+        let answered = answers.len();
+        Ok(AnswerOutcomeView {
+            answer: answer_view(round_id, scenario, &stored),
+            round_score,
+            answered,
+            round_finished: answered == round.deal.scenarios.len(),
+        })
+    }
+
+    pub(super) async fn load_round(&self, round_id: &str) -> Result<LoadedRound, ServiceError> {
+        let record = self
+            .storage
+            .find_round(round_id)
+            .await?
+            .ok_or_else(|| ServiceError::RoundNotFound(round_id.to_owned()))?;
+        let deal = serde_json::from_str(&record.deal).map_err(|source| ServiceError::CorruptRound {
+            round_id: round_id.to_owned(),
+            source,
+        })?;
+        Ok(LoadedRound { record, deal })
+    }
+
+    fn scenario_of(&self, round_id: &str, dealt: &DealtScenario) -> Result<&Scenario, ServiceError> {
+        // A round dealt before a scenario was retired can name an id the bank lacks.
+        self.bank.get(&dealt.scenario_id).ok_or_else(|| ServiceError::CorruptRound {
+            round_id: round_id.to_owned(),
+            source: serde::de::Error::custom(format!("unknown scenario {}", dealt.scenario_id)),
+        })
+    }
+
+    fn round_view(&self, round: &LoadedRound, answers: &[AnswerRecord]) -> RoundView {
+        let round_id = round.record.id.as_str();
+        let scenarios: Vec<DealtScenarioView> = round
+            .deal
+            .scenarios
+            .iter()
+            .filter_map(|dealt| Some(dealt_view(round_id, self.bank.get(&dealt.scenario_id)?, dealt)))
+            .collect();
+        let answers: Vec<AnswerView> = answers
+            .iter()
+            .filter_map(|answer| Some(answer_view(round_id, self.bank.get(&answer.scenario_id)?, answer)))
+            .collect();
+        let score = answers.iter().map(|answer| answer.points).sum();
+        RoundView {
+            round_id: round_id.to_owned(),
+            game: round.record.game.clone(),
+            created_at: format_millis(round.record.created_at),
+            expires_at: format_millis(round.record.expires_at),
+            answered: answers.len(),
+            finished: answers.len() == round.deal.scenarios.len(),
+            max_score: max_score(round.deal.scenarios.len()),
+            scenarios,
+            answers,
+            score,
+        }
+    }
+}
+
+fn dealt_view(round_id: &str, scenario: &Scenario, dealt: &DealtScenario) -> DealtScenarioView {
+    let options = dealt
+        .option_order
+        .iter()
+        .filter_map(|option_id| scenario.option(option_id))
+        .map(|option| OptionView {
+            id: public_option_id(round_id, &scenario.id, &option.id),
+            text: option.text.clone(),
+        })
+        .collect();
+    DealtScenarioView {
+        id: scenario.id.clone(),
+        category: scenario.category.clone(),
+        tier: scenario.tier,
+        concepts: scenario.concepts.clone(),
+        title: scenario.title.clone(),
+        operation: scenario.operation.clone(),
+        story: scenario.story.trim().to_owned(),
+        question: scenario.question.clone(),
+        options,
+    }
+}
+
+fn answer_view(round_id: &str, scenario: &Scenario, answer: &AnswerRecord) -> AnswerView {
+    let correct = scenario.correct_option();
+    let chosen = scenario.option(&answer.option_id).unwrap_or(correct);
+    let verdict = Verdict::parse(&answer.verdict).unwrap_or(chosen.verdict);
+    AnswerView {
+        scenario_id: scenario.id.clone(),
+        option_id: public_option_id(round_id, &scenario.id, &answer.option_id),
+        verdict: verdict.as_str(),
+        points: answer.points.max(0) as u32,
+        max_points: MAX_POINTS_PER_SCENARIO,
+        explanation: chosen.explanation.trim().to_owned(),
+        safer_pattern: chosen.safer_pattern.trim().to_owned(),
+        misconception: chosen.misconception.clone(),
+        correct_option_id: public_option_id(round_id, &scenario.id, &correct.id),
+        correct_explanation: correct.explanation.trim().to_owned(),
+        contract: scenario.contract.clone(),
+        source: scenario.source.clone(),
+    }
+}

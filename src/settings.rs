@@ -1,0 +1,70 @@
+//! Command-line settings, each with an environment variable as fallback.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "idempotency-key-clinic", version, about = "Serve the Idempotency Key Clinic web game", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the game (the default when no command is given).
+    Serve,
+    /// Hide a leaderboard entry, for example an abusive nickname. It leaves the board at once.
+    HideEntry {
+        /// The entry's id, as returned on submission.
+        entry_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address and port to listen on. Port 0 picks a free port; the log reports the real one.
+    #[arg(long, env = "CLINIC_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// Database URL: sqlite://PATH (created when missing), sqlite::memory: or postgres://...
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/clinic.db", global = true)]
+    pub database_url: String,
+
+    /// Most database connections the pool opens.
+    #[arg(long, env = "CLINIC_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub db_max_connections: u32,
+
+    /// Seconds a request waits for a free database connection before it fails with 503.
+    #[arg(long, env = "CLINIC_DB_ACQUIRE_TIMEOUT", default_value_t = 5, global = true)]
+    pub db_acquire_timeout_secs: u64,
+
+    /// Seconds in-flight requests get to finish after SIGINT or SIGTERM.
+    #[arg(long, env = "CLINIC_SHUTDOWN_TIMEOUT", default_value_t = 10, global = true)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Log line format. The level filter comes from RUST_LOG (default: info).
+    #[arg(long, env = "CLINIC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Settings {
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_secs(self.db_acquire_timeout_secs)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}

@@ -1,0 +1,107 @@
+//! Building and running the server: load content, open the database, bind, serve, stop.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::content;
+use crate::http::{AppState, app};
+use crate::service::Clinic;
+use crate::settings::Settings;
+use crate::storage::{PoolSettings, Storage};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    settings: Settings,
+}
+
+/// Opens the database the settings name, with its migrations applied.
+pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
+    let pool = PoolSettings {
+        max_connections: settings.db_max_connections,
+        acquire_timeout: settings.db_acquire_timeout(),
+    };
+    Storage::connect(&settings.database_url, &pool).await
+}
+
+impl Application {
+    /// Loads and validates content, connects to the database and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let bank = content::load_bank()?;
+        let catalogue = content::load_catalogue()?;
+        tracing::info!(scenarios = bank.scenarios().len(), "content loaded");
+
+        let storage = open_storage(&settings).await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("failed to listen on {}", settings.listen))?;
+        let state = AppState { clinic: Clinic::new(storage, bank, catalogue) };
+        Ok(Application { listener, state, settings })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish within the
+    /// shutdown timeout and closes the database pool.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let address = self.local_addr()?;
+        tracing::info!(%address, "listening on http://{address}/");
+
+        let storage = self.state.clinic.storage.clone();
+        let shutdown_timeout = self.settings.shutdown_timeout();
+        let (stop_sender, stop_receiver) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
+            self.listener,
+            app(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop_sender.send(());
+        });
+
+        let mut server = std::pin::pin!(server.into_future());
+        tokio::select! {
+            result = &mut server => result.context("server failed")?,
+            _ = async {
+                let _ = stop_receiver.await;
+                tokio::time::sleep(shutdown_timeout).await;
+            } => tracing::warn!(?shutdown_timeout, "in-flight requests did not finish in time; stopping anyway"),
+        }
+
+        storage.close().await;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "failed to listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "failed to listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = interrupt => tracing::info!(signal = "SIGINT", "shutting down"),
+        () = terminate => tracing::info!(signal = "SIGTERM", "shutting down"),
+    }
+}

@@ -1,0 +1,154 @@
+//! Leaderboard entries and their ranks.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Storage, is_unique_violation};
+
+pub struct NewEntry<'a> {
+    pub id: &'a str,
+    pub board: &'a str,
+    pub round_id: &'a str,
+    pub nickname: &'a str,
+    pub score: i64,
+    pub max_score: i64,
+    pub submitted_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRecord {
+    pub id: String,
+    pub board: String,
+    pub round_id: String,
+    pub nickname: String,
+    pub score: i64,
+    pub max_score: i64,
+    pub submitted_at: i64,
+    pub hidden: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertEntryError {
+    #[error("round {round_id} is already on the leaderboard as entry {entry_id}")]
+    RoundAlreadyOnBoard { round_id: String, entry_id: String },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+const ENTRY_COLUMNS: &str = "id, board, round_id, nickname, score, max_score, submitted_at, hidden";
+
+impl Storage {
+    /// Inserts an entry. The unique constraint on `round_id`, not a prior lookup, keeps a
+    /// round on the board once, so two racing submissions cannot both get in.
+    pub async fn insert_entry(&self, entry: &NewEntry<'_>) -> Result<EntryRecord, InsertEntryError> {
+        let inserted = sqlx::query(
+            "INSERT INTO leaderboard_entries \
+             (id, board, round_id, nickname, score, max_score, submitted_at, hidden) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
+        )
+        .bind(entry.id)
+        .bind(entry.board)
+        .bind(entry.round_id)
+        .bind(entry.nickname)
+        .bind(entry.score)
+        .bind(entry.max_score)
+        .bind(entry.submitted_at)
+        .execute(&self.pool)
+        .await;
+
+        match inserted {
+            Ok(_) => Ok(EntryRecord {
+                id: entry.id.to_owned(),
+                board: entry.board.to_owned(),
+                round_id: entry.round_id.to_owned(),
+                nickname: entry.nickname.to_owned(),
+                score: entry.score,
+                max_score: entry.max_score,
+                submitted_at: entry.submitted_at,
+                hidden: false,
+            }),
+            Err(error) if is_unique_violation(&error) => {
+                let existing = self.entry_for_round(entry.round_id).await?;
+                match existing {
+                    Some(existing) => Err(InsertEntryError::RoundAlreadyOnBoard {
+                        round_id: entry.round_id.to_owned(),
+                        entry_id: existing.id,
+                    }),
+                    None => Err(InsertEntryError::Database(error)),
+                }
+            }
+            Err(error) => Err(InsertEntryError::Database(error)),
+        }
+    }
+
+    pub async fn entry_for_round(&self, round_id: &str) -> Result<Option<EntryRecord>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM leaderboard_entries WHERE round_id = $1"
+        ))
+        .bind(round_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(entry_from_row).transpose()
+    }
+
+    pub async fn find_entry(&self, entry_id: &str) -> Result<Option<EntryRecord>, sqlx::Error> {
+        let row = sqlx::query(&format!("SELECT {ENTRY_COLUMNS} FROM leaderboard_entries WHERE id = $1"))
+            .bind(entry_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(entry_from_row).transpose()
+    }
+
+    /// Returns the visible entries of a board, best first; ties go to the earlier submission.
+    pub async fn top_entries(&self, board: &str, limit: i64) -> Result<Vec<EntryRecord>, sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM leaderboard_entries WHERE board = $1 AND hidden = 0 \
+             ORDER BY score DESC, submitted_at ASC, id ASC LIMIT $2"
+        ))
+        .bind(board)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Returns the 1-based rank an entry has among the visible entries of its board, by the
+    /// same order as [`Storage::top_entries`].
+    pub async fn rank_of(&self, entry: &EntryRecord) -> Result<i64, sqlx::Error> {
+        let ahead: i64 = sqlx::query(
+            "SELECT COUNT(*) AS ahead FROM leaderboard_entries WHERE board = $1 AND hidden = 0 AND \
+             (score > $2 OR (score = $2 AND (submitted_at < $3 OR (submitted_at = $3 AND id < $4))))",
+        )
+        .bind(&entry.board)
+        .bind(entry.score)
+        .bind(entry.submitted_at)
+        .bind(&entry.id)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("ahead")?;
+        Ok(ahead + 1)
+    }
+
+    /// Hides an entry from the board. Returns false when no entry has that id.
+    pub async fn hide_entry(&self, entry_id: &str) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query("UPDATE leaderboard_entries SET hidden = 1 WHERE id = $1")
+            .bind(entry_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+}
+
+fn entry_from_row(row: &AnyRow) -> Result<EntryRecord, sqlx::Error> {
+    let hidden: i64 = row.try_get("hidden")?;
+    Ok(EntryRecord {
+        id: row.try_get("id")?,
+        board: row.try_get("board")?,
+        round_id: row.try_get("round_id")?,
+        nickname: row.try_get("nickname")?,
+        score: row.try_get("score")?,
+        max_score: row.try_get("max_score")?,
+        submitted_at: row.try_get("submitted_at")?,
+        hidden: hidden != 0,
+    })
+}

@@ -1,0 +1,123 @@
+//! Rounds and their answers.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::Storage;
+
+pub struct NewRound<'a> {
+    pub id: &'a str,
+    pub game: &'a str,
+    /// The deal as JSON, so the round replays exactly as dealt.
+    pub deal: &'a str,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoundRecord {
+    pub id: String,
+    pub game: String,
+    pub deal: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRecord {
+    pub scenario_id: String,
+    pub option_id: String,
+    pub verdict: String,
+    pub points: i64,
+    pub answered_at: i64,
+}
+
+impl Storage {
+    pub async fn insert_round(&self, round: &NewRound<'_>) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO rounds (id, game, deal, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(round.id)
+        .bind(round.game)
+        .bind(round.deal)
+        .bind(round.created_at)
+        .bind(round.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn find_round(&self, id: &str) -> Result<Option<RoundRecord>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT id, game, deal, created_at, expires_at FROM rounds WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(RoundRecord {
+                id: row.try_get("id")?,
+                game: row.try_get("game")?,
+                deal: row.try_get("deal")?,
+                created_at: row.try_get("created_at")?,
+                expires_at: row.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Returns the answers of a round in the order they were given.
+    pub async fn answers(&self, round_id: &str) -> Result<Vec<AnswerRecord>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT scenario_id, option_id, verdict, points, answered_at FROM answers \
+             WHERE round_id = $1 ORDER BY answered_at, scenario_id",
+        )
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(answer_from_row).collect()
+    }
+
+    /// Stores the first answer to a scenario of a round. Returns the answer that is stored
+    /// afterwards: the new one, or the earlier one when the scenario was already answered.
+    pub async fn insert_first_answer(
+        &self,
+        round_id: &str,
+        answer: &AnswerRecord,
+    ) -> Result<AnswerRecord, sqlx::Error> {
+        // The primary key decides which answer wins, so two racing requests cannot both
+        // record one; the loser reads the winner's row below.
+        sqlx::query(
+            "INSERT INTO answers (round_id, scenario_id, option_id, verdict, points, answered_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (round_id, scenario_id) DO NOTHING",
+        )
+        .bind(round_id)
+        .bind(&answer.scenario_id)
+        .bind(&answer.option_id)
+        .bind(&answer.verdict)
+        .bind(answer.points)
+        .bind(answer.answered_at)
+        .execute(&self.pool)
+        .await?;
+
+        let row = sqlx::query(
+            "SELECT scenario_id, option_id, verdict, points, answered_at FROM answers \
+             WHERE round_id = $1 AND scenario_id = $2",
+        )
+        .bind(round_id)
+        .bind(&answer.scenario_id)
+        .fetch_one(&self.pool)
+        .await?;
+        answer_from_row(&row)
+    }
+}
+
+fn answer_from_row(row: &AnyRow) -> Result<AnswerRecord, sqlx::Error> {
+    Ok(AnswerRecord {
+        scenario_id: row.try_get("scenario_id")?,
+        option_id: row.try_get("option_id")?,
+        verdict: row.try_get("verdict")?,
+        points: row.try_get("points")?,
+        answered_at: row.try_get("answered_at")?,
+    })
+}
