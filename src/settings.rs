@@ -48,6 +48,20 @@ pub struct Settings {
     #[arg(long, env = "CLINIC_SHUTDOWN_TIMEOUT", default_value_t = 10, global = true)]
     pub shutdown_timeout_secs: u64,
 
+    /// How long an Idempotency-Key and its stored response are kept, e.g. 24h or 90m.
+    /// A key seen again after this is treated as a new request.
+    #[arg(long, env = "CLINIC_IDEMPOTENCY_KEY_TTL", default_value = "24h", value_parser = humantime::parse_duration, global = true)]
+    pub idempotency_key_ttl: Duration,
+
+    /// How long an in-flight request holds its Idempotency-Key, e.g. 10s. A retry within the
+    /// lease gets 409; after it, a retry takes the key over, so a crashed request cannot block it.
+    #[arg(long, env = "CLINIC_IDEMPOTENCY_LEASE", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub idempotency_lease: Duration,
+
+    /// How often expired Idempotency-Key records are deleted, e.g. 10m.
+    #[arg(long, env = "CLINIC_IDEMPOTENCY_PURGE_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration, global = true)]
+    pub idempotency_purge_interval: Duration,
+
     /// Log line format. The level filter comes from RUST_LOG (default: info).
     #[arg(long, env = "CLINIC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

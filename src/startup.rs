@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::content;
 use crate::http::{AppState, app};
-use crate::service::Clinic;
+use crate::service::{Clinic, IdempotencySettings};
 use crate::settings::Settings;
 use crate::storage::{PoolSettings, Storage};
 
@@ -37,7 +37,11 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("failed to listen on {}", settings.listen))?;
-        let state = AppState { clinic: Clinic::new(storage, bank, catalogue) };
+        let idempotency = IdempotencySettings {
+            retention: settings.idempotency_key_ttl,
+            lease: settings.idempotency_lease,
+        };
+        let state = AppState { clinic: Clinic::new(storage, bank, catalogue, idempotency) };
         Ok(Application { listener, state, settings })
     }
 
@@ -52,6 +56,10 @@ impl Application {
         tracing::info!(%address, "listening on http://{address}/");
 
         let storage = self.state.clinic.storage.clone();
+        let purge = tokio::spawn(purge_expired_keys(
+            self.state.clinic.clone(),
+            self.settings.idempotency_purge_interval,
+        ));
         let shutdown_timeout = self.settings.shutdown_timeout();
         let (stop_sender, stop_receiver) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -72,9 +80,24 @@ impl Application {
             } => tracing::warn!(?shutdown_timeout, "in-flight requests did not finish in time; stopping anyway"),
         }
 
+        purge.abort();
         storage.close().await;
         tracing::info!("server stopped");
         Ok(())
+    }
+}
+
+/// Deletes expired idempotency keys every `interval`, for as long as the server runs.
+async fn purge_expired_keys(clinic: Clinic, interval: std::time::Duration) {
+    let mut ticker = tokio::time::interval(interval.max(std::time::Duration::from_millis(100)));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match clinic.purge_expired_keys().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
+            Err(error) => tracing::warn!(%error, "failed to delete expired idempotency keys; retrying at the next interval"),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod bank;
 pub mod catalogue;
+pub mod idempotency;
 pub mod nickname;
 pub mod round;
 pub mod scenario;

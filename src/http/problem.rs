@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::idempotency::KeyError;
 use crate::service::ServiceError;
 
 /// Media type of every API error body.
@@ -165,7 +166,31 @@ impl From<ServiceError> for ApiError {
                 detail.clone(),
             )
             .with("rule", rule.rule()),
+            E::KeyReusedWithDifferentRequest => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused with a different request",
+                detail,
+            ),
+            E::KeyInFlight { retry_after_secs } => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency-key-in-flight",
+                "Request with this idempotency key in progress",
+                detail,
+            )
+            .with("retry_after", retry_after_secs)
+            .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs)),
             E::CorruptRound { .. } | E::Database(_) => ApiError::internal(&error),
         }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        let (kind, title) = match error {
+            KeyError::Missing => ("idempotency-key-missing", "Idempotency-Key header missing"),
+            _ => ("idempotency-key-invalid", "Invalid Idempotency-Key header"),
+        };
+        ApiError::bad_request(kind, title, error.to_string()).with("rule", error.rule())
     }
 }

@@ -28,6 +28,10 @@ pub enum ServiceError {
     InvalidNickname(#[from] NicknameError),
     #[error("no leaderboard entry has the id {0:?}")]
     EntryNotFound(String),
+    #[error("this Idempotency-Key was already used with a different request; use a new key for a new request")]
+    KeyReusedWithDifferentRequest,
+    #[error("a request with this Idempotency-Key is still in progress; retry after {retry_after_secs} s")]
+    KeyInFlight { retry_after_secs: u64 },
     #[error("the stored round {round_id} cannot be read")]
     CorruptRound { round_id: String, #[source] source: serde_json::Error },
     #[error("database operation failed")]

@@ -1,9 +1,12 @@
 //! The public leaderboard: top entries, one entry's rank, and submissions.
 
 use crate::domain::catalogue::Game;
+use crate::domain::idempotency::{IdempotencyKey, RequestFingerprint};
 use crate::domain::nickname::Nickname;
-use crate::storage::{EntryRecord, InsertEntryError, NewEntry};
+use crate::domain::scoring::max_score;
+use crate::storage::{ClaimRef, EntryRecord, InsertEntryError, NewEntry, StoredResponse};
 
+use super::idempotency::KeyClaim;
 use super::views::*;
 use super::{Clinic, LEADERBOARD_SIZE, ServiceError, now_millis};
 
@@ -44,17 +47,45 @@ impl Clinic {
         self.entry_view(record).await
     }
 
-    /// Puts a finished round on the leaderboard. The score comes from the stored answers;
-    /// nothing the client sends can change it.
+    /// Puts a finished round on the leaderboard under an idempotency key. The score comes
+    /// from the stored answers; nothing the client sends can change it. A retry with the same
+    /// key and request gets the first response again, marked as replayed.
     pub async fn submit_entry(
         &self,
         game_slug: &str,
-        round_id: &str,
-        raw_nickname: &str,
-    ) -> Result<EntryView, ServiceError> {
-        // Validate what the client sent.
+        submission: &EntrySubmission,
+        key: &IdempotencyKey,
+        fingerprint: &RequestFingerprint,
+    ) -> Result<SubmittedEntry, ServiceError> {
         let game = self.game(game_slug)?;
-        let nickname = Nickname::parse(raw_nickname)?;
+        let scope = format!("leaderboard-entries:{}", game.slug);
+        let claim = match self.claim_key(&scope, key, fingerprint).await? {
+            KeyClaim::Replay(response) => return Ok(SubmittedEntry { response, replayed: true }),
+            KeyClaim::Execute(claim) => claim,
+        };
+
+        match self.create_entry(game, submission, &claim).await {
+            Ok(response) => Ok(SubmittedEntry { response, replayed: false }),
+            // Another request holds the lease now and will store its own response.
+            Err(error @ ServiceError::KeyInFlight { .. }) => Err(error),
+            Err(error) => {
+                // Validation failures and rolled-back errors store nothing, so a corrected
+                // or repeated request with the same key runs again.
+                self.release_key(&claim).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn create_entry(
+        &self,
+        game: &Game,
+        submission: &EntrySubmission,
+        claim: &ClaimRef,
+    ) -> Result<StoredResponse, ServiceError> {
+        // Validate the nickname.
+        let nickname = Nickname::parse(&submission.nickname)?;
+        let round_id = submission.round_id.as_str();
 
         // The round must be this game's, finished and still within its lifetime.
         let round = match self.load_round(round_id).await {
@@ -82,42 +113,78 @@ impl Clinic {
             });
         }
 
-        // Insert; the unique round constraint turns a second submission into a conflict.
+        // Insert the entry and store the response on the key in one transaction.
         let score: i64 = answers.iter().map(|answer| answer.points).sum();
         let entry_id = uuid::Uuid::new_v4().to_string();
+        let new_entry = NewEntry {
+            id: &entry_id,
+            board: &game.leaderboard_id,
+            round_id,
+            nickname: nickname.as_str(),
+            score,
+            max_score: i64::from(max_score(total)),
+            submitted_at: now_millis(),
+        };
         let inserted = self
             .storage
-            .insert_entry(&NewEntry {
-                id: &entry_id,
-                board: &game.leaderboard_id,
-                round_id,
-                nickname: nickname.as_str(),
-                score,
-                max_score: i64::from(crate::domain::scoring::max_score(total)),
-                submitted_at: now_millis(),
+            .insert_entry_completing_key(&new_entry, claim, |record, rank| {
+                created_response(&game.slug, entry_view(record.clone(), rank))
             })
             .await;
-        let record = match inserted {
-            Ok(record) => record,
-            Err(InsertEntryError::RoundAlreadyOnBoard { round_id, entry_id }) => {
-                return Err(ServiceError::RoundAlreadyOnBoard { round_id, entry_id });
+        match inserted {
+            Ok((record, response)) => {
+                tracing::info!(entry_id = %record.id, round_id, score, "leaderboard entry created");
+                Ok(response)
             }
-            Err(InsertEntryError::Database(error)) => return Err(error.into()),
-        };
-        tracing::info!(entry_id = %record.id, round_id = %round_id, score, "leaderboard entry created");
-        self.entry_view(record).await
+            Err(InsertEntryError::RoundAlreadyOnBoard { round_id, entry_id }) => {
+                Err(ServiceError::RoundAlreadyOnBoard { round_id, entry_id })
+            }
+            Err(InsertEntryError::LeaseLost) => Err(ServiceError::KeyInFlight { retry_after_secs: 1 }),
+            Err(InsertEntryError::Database(error)) => Err(error.into()),
+        }
     }
 
     async fn entry_view(&self, record: EntryRecord) -> Result<EntryView, ServiceError> {
         let rank = self.storage.rank_of(&record).await?;
-        Ok(EntryView {
-            entry_id: record.id,
-            board: record.board,
-            rank,
-            nickname: record.nickname,
-            score: record.score,
-            max_score: record.max_score,
-            submitted_at: format_millis(record.submitted_at),
-        })
+        Ok(entry_view(record, rank))
+    }
+}
+
+/// What the client sent to submit a round.
+#[derive(Debug, Clone)]
+pub struct EntrySubmission {
+    pub round_id: String,
+    pub nickname: String,
+}
+
+/// A submission's response and whether it is a replay of an earlier one.
+#[derive(Debug)]
+pub struct SubmittedEntry {
+    pub response: StoredResponse,
+    pub replayed: bool,
+}
+
+fn entry_view(record: EntryRecord, rank: i64) -> EntryView {
+    EntryView {
+        entry_id: record.id,
+        board: record.board,
+        rank,
+        nickname: record.nickname,
+        score: record.score,
+        max_score: record.max_score,
+        submitted_at: format_millis(record.submitted_at),
+    }
+}
+
+/// Renders the 201 response once, so a replay can send exactly the same bytes.
+fn created_response(game_slug: &str, entry: EntryView) -> StoredResponse {
+    let location = format!("/api/leaderboards/{game_slug}/entries/{}", entry.entry_id);
+    StoredResponse {
+        status: 201,
+        headers: vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("location".to_owned(), location),
+        ],
+        body: serde_json::to_string(&entry).expect("an entry always serialises"),
     }
 }

@@ -3,6 +3,7 @@
 //! rules and returns a view ready to serialise; no HTTP type appears here.
 
 mod error;
+mod idempotency;
 mod leaderboard;
 mod rounds;
 mod views;
@@ -11,6 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use error::ServiceError;
+pub use idempotency::{IdempotencySettings, KeyClaim};
+pub use leaderboard::{EntrySubmission, SubmittedEntry};
 pub use views::*;
 
 use crate::domain::bank::ScenarioBank;
@@ -27,11 +30,17 @@ pub struct Clinic {
     pub storage: Storage,
     pub bank: Arc<ScenarioBank>,
     pub catalogue: Arc<Catalogue>,
+    pub idempotency: IdempotencySettings,
 }
 
 impl Clinic {
-    pub fn new(storage: Storage, bank: ScenarioBank, catalogue: Catalogue) -> Self {
-        Clinic { storage, bank: Arc::new(bank), catalogue: Arc::new(catalogue) }
+    pub fn new(
+        storage: Storage,
+        bank: ScenarioBank,
+        catalogue: Catalogue,
+        idempotency: IdempotencySettings,
+    ) -> Self {
+        Clinic { storage, bank: Arc::new(bank), catalogue: Arc::new(catalogue), idempotency }
     }
 
     pub fn games(&self) -> GamesView {

@@ -3,6 +3,11 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+use super::idempotency::{ClaimRef, StoredResponse, complete_key};
 use super::{Storage, is_unique_violation};
 
 pub struct NewEntry<'a> {
@@ -31,6 +36,8 @@ pub struct EntryRecord {
 pub enum InsertEntryError {
     #[error("round {round_id} is already on the leaderboard as entry {entry_id}")]
     RoundAlreadyOnBoard { round_id: String, entry_id: String },
+    #[error("the idempotency key's lease passed to another request before this one committed")]
+    LeaseLost,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -38,9 +45,20 @@ pub enum InsertEntryError {
 const ENTRY_COLUMNS: &str = "id, board, round_id, nickname, score, max_score, submitted_at, hidden";
 
 impl Storage {
-    /// Inserts an entry. The unique constraint on `round_id`, not a prior lookup, keeps a
-    /// round on the board once, so two racing submissions cannot both get in.
-    pub async fn insert_entry(&self, entry: &NewEntry<'_>) -> Result<EntryRecord, InsertEntryError> {
+    /// Inserts an entry and stores the response on the request's idempotency key, in one
+    /// transaction: a crash leaves either both or neither. The unique constraint on
+    /// `round_id`, not a prior lookup, keeps a round on the board once, so two racing
+    /// submissions cannot both get in.
+    pub async fn insert_entry_completing_key<F>(
+        &self,
+        entry: &NewEntry<'_>,
+        claim: &ClaimRef,
+        render_response: F,
+    ) -> Result<(EntryRecord, StoredResponse), InsertEntryError>
+    where
+        F: FnOnce(&EntryRecord, i64) -> StoredResponse,
+    {
+        let mut transaction = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO leaderboard_entries \
              (id, board, round_id, nickname, score, max_score, submitted_at, hidden) \
@@ -53,32 +71,39 @@ impl Storage {
         .bind(entry.score)
         .bind(entry.max_score)
         .bind(entry.submitted_at)
-        .execute(&self.pool)
+        .execute(&mut *transaction)
         .await;
-
-        match inserted {
-            Ok(_) => Ok(EntryRecord {
-                id: entry.id.to_owned(),
-                board: entry.board.to_owned(),
-                round_id: entry.round_id.to_owned(),
-                nickname: entry.nickname.to_owned(),
-                score: entry.score,
-                max_score: entry.max_score,
-                submitted_at: entry.submitted_at,
-                hidden: false,
-            }),
-            Err(error) if is_unique_violation(&error) => {
-                let existing = self.entry_for_round(entry.round_id).await?;
-                match existing {
-                    Some(existing) => Err(InsertEntryError::RoundAlreadyOnBoard {
+        if let Err(error) = inserted {
+            transaction.rollback().await?;
+            if is_unique_violation(&error) {
+                if let Some(existing) = self.entry_for_round(entry.round_id).await? {
+                    return Err(InsertEntryError::RoundAlreadyOnBoard {
                         round_id: entry.round_id.to_owned(),
                         entry_id: existing.id,
-                    }),
-                    None => Err(InsertEntryError::Database(error)),
+                    });
                 }
             }
-            Err(error) => Err(InsertEntryError::Database(error)),
+            return Err(InsertEntryError::Database(error));
         }
+
+        let record = EntryRecord {
+            id: entry.id.to_owned(),
+            board: entry.board.to_owned(),
+            round_id: entry.round_id.to_owned(),
+            nickname: entry.nickname.to_owned(),
+            score: entry.score,
+            max_score: entry.max_score,
+            submitted_at: entry.submitted_at,
+            hidden: false,
+        };
+        let rank = rank_query(&record).fetch_one(&mut *transaction).await?.try_get("ahead")?;
+        let response = render_response(&record, rank_from_ahead(rank));
+        if !complete_key(&mut transaction, claim, &response).await? {
+            transaction.rollback().await?;
+            return Err(InsertEntryError::LeaseLost);
+        }
+        transaction.commit().await?;
+        Ok((record, response))
     }
 
     pub async fn entry_for_round(&self, round_id: &str) -> Result<Option<EntryRecord>, sqlx::Error> {
@@ -115,18 +140,8 @@ impl Storage {
     /// Returns the 1-based rank an entry has among the visible entries of its board, by the
     /// same order as [`Storage::top_entries`].
     pub async fn rank_of(&self, entry: &EntryRecord) -> Result<i64, sqlx::Error> {
-        let ahead: i64 = sqlx::query(
-            "SELECT COUNT(*) AS ahead FROM leaderboard_entries WHERE board = $1 AND hidden = 0 AND \
-             (score > $2 OR (score = $2 AND (submitted_at < $3 OR (submitted_at = $3 AND id < $4))))",
-        )
-        .bind(&entry.board)
-        .bind(entry.score)
-        .bind(entry.submitted_at)
-        .bind(&entry.id)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("ahead")?;
-        Ok(ahead + 1)
+        let ahead: i64 = rank_query(entry).fetch_one(&self.pool).await?.try_get("ahead")?;
+        Ok(rank_from_ahead(ahead))
     }
 
     /// Hides an entry from the board. Returns false when no entry has that id.
@@ -151,4 +166,21 @@ fn entry_from_row(row: &AnyRow) -> Result<EntryRecord, sqlx::Error> {
         submitted_at: row.try_get("submitted_at")?,
         hidden: hidden != 0,
     })
+}
+
+/// Counts the visible entries ranked above `entry`: a higher score, or the same score
+/// submitted earlier (the id breaks exact ties).
+fn rank_query(entry: &EntryRecord) -> Query<'_, Any, AnyArguments<'_>> {
+    sqlx::query(
+        "SELECT COUNT(*) AS ahead FROM leaderboard_entries WHERE board = $1 AND hidden = 0 AND \
+         (score > $2 OR (score = $2 AND (submitted_at < $3 OR (submitted_at = $3 AND id < $4))))",
+    )
+    .bind(&entry.board)
+    .bind(entry.score)
+    .bind(entry.submitted_at)
+    .bind(&entry.id)
+}
+
+fn rank_from_ahead(ahead: i64) -> i64 {
+    ahead + 1
 }

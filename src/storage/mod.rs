@@ -3,11 +3,13 @@
 //! they differ are decided inside this module.
 
 mod connect;
+mod idempotency;
 mod leaderboard;
 mod rounds;
 
 pub use connect::{DatabaseKind, PoolSettings};
-pub use leaderboard::{EntryRecord, NewEntry, InsertEntryError};
+pub use idempotency::{ClaimRef, KeyRecord, NewClaim, StoredResponse};
+pub use leaderboard::{EntryRecord, InsertEntryError, NewEntry};
 pub use rounds::{AnswerRecord, NewRound, RoundRecord};
 
 use sqlx::AnyPool;

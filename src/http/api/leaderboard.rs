@@ -1,13 +1,15 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::Value;
 
+use crate::domain::idempotency::{IdempotencyKey, RequestFingerprint};
 use crate::http::AppState;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
-use crate::service::{EntryView, LeaderboardView};
+use crate::service::{EntrySubmission, EntryView, LeaderboardView, SubmittedEntry};
 
 pub async fn get_leaderboard(
     State(state): State<AppState>,
@@ -30,12 +32,45 @@ pub struct EntryRequest {
     nickname: String,
 }
 
+/// Header that marks a response sent again for a repeated request, as Stripe names it.
+const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
 pub async fn submit_entry(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    ApiJson(request): ApiJson<EntryRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    let entry = state.clinic.submit_entry(&slug, &request.round_id, &request.nickname).await?;
-    let location = format!("/api/leaderboards/{slug}/entries/{}", entry.entry_id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(entry)))
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    // Check the key and the body's shape before anything is claimed or stored.
+    let key = IdempotencyKey::parse(headers.get("idempotency-key").map(HeaderValue::as_bytes))
+        .map_err(ApiError::from)?;
+    let request: EntryRequest = serde_json::from_value(body.clone()).map_err(|error| {
+        ApiError::bad_request(
+            "invalid-body",
+            "Invalid request body",
+            format!("The request body does not have the expected fields: {error}"),
+        )
+    })?;
+    let route = format!("/api/leaderboards/{slug}/entries");
+    let fingerprint = RequestFingerprint::compute("POST", &route, &body);
+
+    let submission = EntrySubmission { round_id: request.round_id, nickname: request.nickname };
+    let submitted = state.clinic.submit_entry(&slug, &submission, &key, &fingerprint).await?;
+    Ok(stored_response(submitted))
+}
+
+fn stored_response(submitted: SubmittedEntry) -> Response {
+    let stored = submitted.response;
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, stored.body).into_response();
+    let headers = response.headers_mut();
+    for (name, value) in stored.headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            headers.insert(name, value);
+        }
+    }
+    if submitted.replayed {
+        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
 }
