@@ -1,6 +1,7 @@
 //! Command-line settings, each with an environment variable as fallback.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -62,9 +63,37 @@ pub struct Settings {
     #[arg(long, env = "CLINIC_IDEMPOTENCY_PURGE_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration, global = true)]
     pub idempotency_purge_interval: Duration,
 
+    /// Per-client rate limits on dealing rounds, answering and submitting scores. Turn them
+    /// off for load tests, or when a proxy in front already limits.
+    #[arg(long, env = "CLINIC_RATE_LIMIT", value_enum, default_value_t = Toggle::On, global = true)]
+    pub rate_limit: Toggle,
+
+    /// Rounds one client address may start per minute.
+    #[arg(long, env = "CLINIC_ROUNDS_PER_MINUTE", default_value = "20", global = true)]
+    pub rounds_per_minute: NonZeroU32,
+
+    /// Answers one client address may send per minute.
+    #[arg(long, env = "CLINIC_ANSWERS_PER_MINUTE", default_value = "240", global = true)]
+    pub answers_per_minute: NonZeroU32,
+
+    /// Leaderboard submissions one client address may send per minute.
+    #[arg(long, env = "CLINIC_SUBMISSIONS_PER_MINUTE", default_value = "20", global = true)]
+    pub submissions_per_minute: NonZeroU32,
+
+    /// IP address of a reverse proxy whose X-Forwarded-For header names the client; repeat
+    /// the flag or separate addresses with commas. Without it the socket peer is the client.
+    #[arg(long, env = "CLINIC_TRUST_PROXY", value_delimiter = ',', global = true)]
+    pub trust_proxy: Vec<IpAddr>,
+
     /// Log line format. The level filter comes from RUST_LOG (default: info).
     #[arg(long, env = "CLINIC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,7 @@
 //! Building and running the server: load content, open the database, bind, serve, stop.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -8,7 +9,8 @@ use tokio::net::TcpListener;
 use crate::content;
 use crate::http::{AppState, app};
 use crate::service::{Clinic, IdempotencySettings};
-use crate::settings::Settings;
+use crate::http::rate_limit::{RateLimitSettings, RateLimits};
+use crate::settings::{Settings, Toggle};
 use crate::storage::{PoolSettings, Storage};
 
 pub struct Application {
@@ -41,7 +43,16 @@ impl Application {
             retention: settings.idempotency_key_ttl,
             lease: settings.idempotency_lease,
         };
-        let state = AppState { clinic: Clinic::new(storage, bank, catalogue, idempotency) };
+        let rate_limits = (settings.rate_limit == Toggle::On).then(|| {
+            Arc::new(RateLimits::new(&RateLimitSettings {
+                rounds_per_minute: settings.rounds_per_minute,
+                answers_per_minute: settings.answers_per_minute,
+                submissions_per_minute: settings.submissions_per_minute,
+                trusted_proxies: settings.trust_proxy.clone(),
+            }))
+        });
+        let clinic = Clinic::new(storage, bank, catalogue, idempotency);
+        let state = AppState { clinic, rate_limits };
         Ok(Application { listener, state, settings })
     }
 
@@ -60,6 +71,7 @@ impl Application {
             self.state.clinic.clone(),
             self.settings.idempotency_purge_interval,
         ));
+        let forget = self.state.rate_limits.clone().map(|limits| tokio::spawn(forget_idle_clients(limits)));
         let shutdown_timeout = self.settings.shutdown_timeout();
         let (stop_sender, stop_receiver) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -81,6 +93,9 @@ impl Application {
         }
 
         purge.abort();
+        if let Some(forget) = forget {
+            forget.abort();
+        }
         storage.close().await;
         tracing::info!("server stopped");
         Ok(())
@@ -98,6 +113,16 @@ async fn purge_expired_keys(clinic: Clinic, interval: std::time::Duration) {
             Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
             Err(error) => tracing::warn!(%error, "failed to delete expired idempotency keys; retrying at the next interval"),
         }
+    }
+}
+
+/// Drops rate-limit state of idle clients once a minute, so memory does not grow with every
+/// address ever seen.
+async fn forget_idle_clients(limits: Arc<RateLimits>) {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        ticker.tick().await;
+        limits.forget_idle_clients();
     }
 }
 

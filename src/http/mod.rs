@@ -9,12 +9,17 @@ pub mod json;
 mod logging;
 mod pages;
 pub mod problem;
+pub mod rate_limit;
 mod security;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use std::sync::Arc;
+
+use rate_limit::RateLimits;
 
 use crate::service::Clinic;
 
@@ -24,12 +29,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub clinic: Clinic,
+    /// Per-client limits on writes; `None` when turned off.
+    pub rate_limits: Option<Arc<RateLimits>>,
 }
 
 /// Builds the whole application: every route with its middleware.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .merge(api::router())
+        .merge(api::router(&state))
         .merge(pages::router())
         .merge(assets::router())
         .merge(health::router())

@@ -5,17 +5,32 @@ mod leaderboard;
 mod rounds;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, get, post};
 
 use super::AppState;
+use super::rate_limit::{LimitLayerState, LimitedAction, enforce};
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let limited = |action: LimitedAction, route: MethodRouter<AppState>| {
+        let limit = LimitLayerState { limits: state.rate_limits.clone(), action };
+        route.route_layer(from_fn_with_state(limit, enforce))
+    };
     Router::new()
         .route("/api/games", get(games::list_games))
-        .route("/api/games/{slug}/rounds", post(rounds::create_round))
+        .route(
+            "/api/games/{slug}/rounds",
+            limited(LimitedAction::DealRound, post(rounds::create_round)),
+        )
         .route("/api/rounds/{round_id}", get(rounds::get_round))
-        .route("/api/rounds/{round_id}/answers", post(rounds::answer_scenario))
+        .route(
+            "/api/rounds/{round_id}/answers",
+            limited(LimitedAction::Answer, post(rounds::answer_scenario)),
+        )
         .route("/api/leaderboards/{slug}", get(leaderboard::get_leaderboard))
-        .route("/api/leaderboards/{slug}/entries", post(leaderboard::submit_entry))
+        .route(
+            "/api/leaderboards/{slug}/entries",
+            limited(LimitedAction::Submit, post(leaderboard::submit_entry)),
+        )
         .route("/api/leaderboards/{slug}/entries/{entry_id}", get(leaderboard::get_entry))
 }
