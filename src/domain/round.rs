@@ -1,5 +1,7 @@
 //! Dealing a round: which scenarios a player gets, in which order, with which option order.
 
+use std::collections::HashSet;
+
 use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use serde::{Deserialize, Serialize};
@@ -23,25 +25,22 @@ pub struct Deal {
     pub scenarios: Vec<DealtScenario>,
 }
 
-/// Deals a round: one scenario from each core category, the rest from the whole bank, then
-/// shuffles both the scenario order and every scenario's option order.
-pub fn deal(bank: &ScenarioBank, rng: &mut impl Rng) -> Deal {
-    let by_category = bank.by_category();
-    let mut chosen: Vec<&str> = CORE_CATEGORIES
-        .iter()
-        .filter_map(|category| by_category.get(category)?.choose(rng))
-        .map(|scenario| scenario.id.as_str())
-        .collect();
+/// Attempts at dealing a round that covers every tier before settling for one that does not.
+const TIER_MIX_ATTEMPTS: usize = 32;
 
-    let mut remaining: Vec<&str> = bank
-        .scenarios()
-        .iter()
-        .map(|scenario| scenario.id.as_str())
-        .filter(|id| !chosen.contains(id))
-        .collect();
-    remaining.shuffle(rng);
-    let missing = ROUND_SIZE.saturating_sub(chosen.len());
-    chosen.extend(remaining.into_iter().take(missing));
+/// Deals a round: one scenario from each core category, the rest from the whole bank, with
+/// scenario order and every scenario's option order shuffled.
+///
+/// Scenarios in `seen` are dealt only where a category (or the bank) has no unseen ones
+/// left, and the deal mixes all three tiers whenever the candidates allow it.
+pub fn deal(bank: &ScenarioBank, seen: &HashSet<&str>, rng: &mut impl Rng) -> Deal {
+    let mut chosen = choose_scenarios(bank, seen, rng);
+    for _ in 1..TIER_MIX_ATTEMPTS {
+        if covers_all_tiers(bank, &chosen) {
+            break;
+        }
+        chosen = choose_scenarios(bank, seen, rng);
+    }
     chosen.shuffle(rng);
 
     let scenarios = chosen
@@ -55,6 +54,41 @@ pub fn deal(bank: &ScenarioBank, rng: &mut impl Rng) -> Deal {
         })
         .collect();
     Deal { scenarios }
+}
+
+fn choose_scenarios<'a>(bank: &'a ScenarioBank, seen: &HashSet<&str>, rng: &mut impl Rng) -> Vec<&'a str> {
+    let by_category = bank.by_category();
+    let mut chosen: Vec<&str> = Vec::with_capacity(ROUND_SIZE);
+    for category in CORE_CATEGORIES {
+        let Some(scenarios) = by_category.get(category) else { continue };
+        let ids: Vec<&str> = scenarios.iter().map(|scenario| scenario.id.as_str()).collect();
+        if let Some(id) = prefer_unseen(&ids, seen).choose(rng) {
+            chosen.push(id);
+        }
+    }
+
+    let rest: Vec<&str> = bank
+        .scenarios()
+        .iter()
+        .map(|scenario| scenario.id.as_str())
+        .filter(|id| !chosen.contains(id))
+        .collect();
+    let missing = ROUND_SIZE.saturating_sub(chosen.len());
+    let unseen: Vec<&str> = rest.iter().copied().filter(|id| !seen.contains(id)).collect();
+    let mut pool = if unseen.len() >= missing { unseen } else { rest };
+    pool.shuffle(rng);
+    chosen.extend(pool.into_iter().take(missing));
+    chosen
+}
+
+/// Returns the unseen ids, or all of them when every one was seen.
+fn prefer_unseen<'a>(ids: &[&'a str], seen: &HashSet<&str>) -> Vec<&'a str> {
+    let unseen: Vec<&str> = ids.iter().copied().filter(|id| !seen.contains(id)).collect();
+    if unseen.is_empty() { ids.to_vec() } else { unseen }
+}
+
+fn covers_all_tiers(bank: &ScenarioBank, ids: &[&str]) -> bool {
+    (1..=3).all(|tier| ids.iter().filter_map(|id| bank.get(id)).any(|scenario| scenario.tier == tier))
 }
 
 /// Returns the option id a player sees for one option of one round.

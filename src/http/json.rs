@@ -1,6 +1,7 @@
 //! A JSON body extractor whose rejections are problem details instead of plain text.
 
-use axum::extract::FromRequest;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -45,5 +46,29 @@ impl From<JsonRejection> for ApiError {
             ),
             other => ApiError::bad_request("unreadable-body", "Unreadable request body", other.body_text()),
         }
+    }
+}
+
+/// A JSON body that may be left out: an empty body gives `None`, anything else must be JSON.
+pub struct OptionalApiJson<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|rejection| ApiError::from(JsonRejection::from(rejection)))?;
+        if bytes.is_empty() {
+            return Ok(OptionalApiJson(None));
+        }
+        let request = Request::from_parts(parts, Body::from(bytes));
+        let ApiJson(value) = ApiJson::<T>::from_request(request, state).await?;
+        Ok(OptionalApiJson(Some(value)))
     }
 }

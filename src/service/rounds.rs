@@ -1,5 +1,8 @@
 //! Starting rounds, reading them back and grading answers.
 
+use std::collections::HashSet;
+
+use crate::domain::bank::CONCEPTS;
 use crate::domain::round::{self, Deal, DealtScenario, public_option_id};
 use crate::domain::scenario::{Scenario, Verdict};
 use crate::domain::scoring::{MAX_POINTS_PER_SCENARIO, max_score};
@@ -15,13 +18,20 @@ pub(super) struct LoadedRound {
 }
 
 impl Clinic {
-    pub async fn start_round(&self, game_slug: &str) -> Result<RoundView, ServiceError> {
+    /// Deals and stores a new round. `seen_scenario_ids` are scenarios the player met in
+    /// recent rounds; they come back only when a category has no unseen ones left.
+    pub async fn start_round(
+        &self,
+        game_slug: &str,
+        seen_scenario_ids: &[String],
+    ) -> Result<RoundView, ServiceError> {
         let game = self
             .catalogue
             .game(game_slug)
             .ok_or_else(|| ServiceError::GameNotFound(game_slug.to_owned()))?;
 
-        let deal = round::deal(&self.bank, &mut rand::rng());
+        let seen: HashSet<&str> = seen_scenario_ids.iter().map(String::as_str).collect();
+        let deal = round::deal(&self.bank, &seen, &mut rand::rng());
         let deal_json = serde_json::to_string(&deal).expect("a deal always serialises");
         let round_id = uuid::Uuid::new_v4().to_string();
         let created_at = now_millis();
@@ -107,6 +117,7 @@ impl Clinic {
             round_score,
             answered,
             round_finished: answered == round.deal.scenarios.len(),
+            concept_scores: self.concept_scores(&answers),
         })
     }
 
@@ -131,7 +142,48 @@ impl Clinic {
         })
     }
 
-    fn round_view(&self, round: &LoadedRound, answers: &[AnswerRecord]) -> RoundView {
+    /// Adds up the answers' points per concept tag, concepts in the bank's fixed order.
+    fn concept_scores(&self, answers: &[AnswerRecord]) -> Vec<ConceptScoreView> {
+        let mut scores: Vec<ConceptScoreView> = CONCEPTS
+            .iter()
+            .map(|concept| ConceptScoreView {
+                concept: (*concept).to_owned(),
+                points: 0,
+                max_points: 0,
+                scenarios: 0,
+            })
+            .collect();
+        for answer in answers {
+            let Some(scenario) = self.bank.get(&answer.scenario_id) else { continue };
+            for score in scores.iter_mut().filter(|score| scenario.concepts.contains(&score.concept)) {
+                score.points += answer.points.max(0) as u32;
+                score.max_points += MAX_POINTS_PER_SCENARIO;
+                score.scenarios += 1;
+            }
+        }
+        scores.retain(|score| score.scenarios > 0);
+        scores
+    }
+
+    /// Lists the bank for the game without its answer key.
+    pub fn scenario_list(&self, game_slug: &str) -> Result<ScenarioListView, ServiceError> {
+        self.game(game_slug)?;
+        let scenarios = self
+            .bank
+            .scenarios()
+            .iter()
+            .map(|scenario| ScenarioSummaryView {
+                id: scenario.id.clone(),
+                category: scenario.category.clone(),
+                tier: scenario.tier,
+                concepts: scenario.concepts.clone(),
+                title: scenario.title.clone(),
+            })
+            .collect();
+        Ok(ScenarioListView { scenarios })
+    }
+
+    fn round_view(&self, round: &LoadedRound, answer_records: &[AnswerRecord]) -> RoundView {
         let round_id = round.record.id.as_str();
         let scenarios: Vec<DealtScenarioView> = round
             .deal
@@ -139,11 +191,12 @@ impl Clinic {
             .iter()
             .filter_map(|dealt| Some(dealt_view(round_id, self.bank.get(&dealt.scenario_id)?, dealt)))
             .collect();
-        let answers: Vec<AnswerView> = answers
+        let answers: Vec<AnswerView> = answer_records
             .iter()
             .filter_map(|answer| Some(answer_view(round_id, self.bank.get(&answer.scenario_id)?, answer)))
             .collect();
         let score = answers.iter().map(|answer| answer.points).sum();
+        let concept_scores = self.concept_scores(answer_records);
         RoundView {
             round_id: round_id.to_owned(),
             game: round.record.game.clone(),
@@ -155,6 +208,7 @@ impl Clinic {
             scenarios,
             answers,
             score,
+            concept_scores,
         }
     }
 }

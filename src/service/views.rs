@@ -61,6 +61,31 @@ pub struct RoundView {
     pub score: u32,
     pub max_score: u32,
     pub finished: bool,
+    pub concept_scores: Vec<ConceptScoreView>,
+}
+
+/// Points earned on the scenarios that train one concept, over the points they offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConceptScoreView {
+    pub concept: String,
+    pub points: u32,
+    pub max_points: u32,
+    pub scenarios: u32,
+}
+
+/// The bank as listed publicly: what each scenario is about, never its answer key.
+#[derive(Debug, Serialize)]
+pub struct ScenarioListView {
+    pub scenarios: Vec<ScenarioSummaryView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScenarioSummaryView {
+    pub id: String,
+    pub category: String,
+    pub tier: u8,
+    pub concepts: Vec<String>,
+    pub title: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,6 +132,7 @@ pub struct AnswerOutcomeView {
     pub round_score: u32,
     pub answered: usize,
     pub round_finished: bool,
+    pub concept_scores: Vec<ConceptScoreView>,
 }
 
 #[derive(Debug, Serialize)]

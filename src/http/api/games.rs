@@ -1,9 +1,17 @@
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 
 use crate::http::AppState;
-use crate::service::GamesView;
+use crate::http::problem::ApiError;
+use crate::service::{GamesView, ScenarioListView};
 
 pub async fn list_games(State(state): State<AppState>) -> Json<GamesView> {
     Json(state.clinic.games())
+}
+
+pub async fn list_scenarios(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<ScenarioListView>, ApiError> {
+    Ok(Json(state.clinic.scenario_list(&slug)?))
 }

@@ -18,6 +18,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     };
     Router::new()
         .route("/api/games", get(games::list_games))
+        .route("/api/games/{slug}/scenarios", get(games::list_scenarios))
         .route(
             "/api/games/{slug}/rounds",
             limited(LimitedAction::DealRound, post(rounds::create_round)),

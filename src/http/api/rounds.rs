@@ -5,15 +5,36 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use crate::http::AppState;
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, OptionalApiJson};
 use crate::http::problem::ApiError;
 use crate::service::{AnswerOutcomeView, RoundView};
+
+/// Optional body of a round request.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RoundRequest {
+    /// Scenarios the player met in recent rounds, to be avoided while unseen ones are left.
+    #[serde(default)]
+    seen_scenario_ids: Vec<String>,
+}
+
+/// Most seen ids a request may list; more than the bank holds is never useful.
+const MAX_SEEN_IDS: usize = 500;
 
 pub async fn create_round(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    OptionalApiJson(request): OptionalApiJson<RoundRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let round = state.clinic.start_round(&slug).await?;
+    let request = request.unwrap_or_default();
+    if request.seen_scenario_ids.len() > MAX_SEEN_IDS {
+        return Err(ApiError::bad_request(
+            "invalid-body",
+            "Invalid request body",
+            format!("seen_scenario_ids lists {} ids; at most {MAX_SEEN_IDS} are allowed", request.seen_scenario_ids.len()),
+        ));
+    }
+    let round = state.clinic.start_round(&slug, &request.seen_scenario_ids).await?;
     let location = format!("/api/rounds/{}", round.round_id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(round)))
 }
