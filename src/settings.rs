@@ -45,6 +45,10 @@ pub struct Settings {
     #[arg(long, env = "CLINIC_DB_ACQUIRE_TIMEOUT", default_value_t = 5, global = true)]
     pub db_acquire_timeout_secs: u64,
 
+    /// How long start-up keeps retrying an unreachable database before it exits, e.g. 30s.
+    #[arg(long, env = "CLINIC_DB_CONNECT_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub db_connect_timeout: Duration,
+
     /// Seconds in-flight requests get to finish after SIGINT or SIGTERM.
     #[arg(long, env = "CLINIC_SHUTDOWN_TIMEOUT", default_value_t = 10, global = true)]
     pub shutdown_timeout_secs: u64,

@@ -24,6 +24,7 @@ pub async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
     let pool = PoolSettings {
         max_connections: settings.db_max_connections,
         acquire_timeout: settings.db_acquire_timeout(),
+        connect_timeout: settings.db_connect_timeout,
     };
     Storage::connect(&settings.database_url, &pool).await
 }
@@ -52,7 +53,7 @@ impl Application {
             }))
         });
         let clinic = Clinic::new(storage, bank, catalogue, idempotency);
-        let state = AppState { clinic, rate_limits };
+        let state = AppState { clinic, rate_limits, metrics: crate::http::metrics::install_recorder() };
         Ok(Application { listener, state, settings })
     }
 

@@ -1,5 +1,6 @@
 //! The API's one error type, rendered as RFC 9457 problem details.
 
+use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -7,6 +8,10 @@ use serde_json::{Map, Value};
 
 use crate::domain::idempotency::KeyError;
 use crate::service::ServiceError;
+use crate::storage::is_transient;
+
+/// Seconds a client is asked to wait after the database failed to answer.
+const DATABASE_RETRY_AFTER_SECS: u64 = 2;
 
 /// Media type of every API error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -180,6 +185,16 @@ impl From<ServiceError> for ApiError {
             )
             .with("retry_after", retry_after_secs)
             .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs)),
+            E::Database(ref database) if is_transient(database) => {
+                tracing::warn!(error = %database, "database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database-unavailable",
+                    "Database unavailable",
+                    "The database did not answer in time. Nothing was stored; retry shortly.",
+                )
+                .with_header(header::RETRY_AFTER, HeaderValue::from(DATABASE_RETRY_AFTER_SECS))
+            }
             E::CorruptRound { .. } | E::Database(_) => ApiError::internal(&error),
         }
     }
@@ -192,5 +207,19 @@ impl From<KeyError> for ApiError {
             _ => ("idempotency-key-invalid", "Invalid Idempotency-Key header"),
         };
         ApiError::bad_request(kind, title, error.to_string()).with("rule", error.rule())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        match rejection {
+            // Every path parameter is a string id, so the only way to fail is a percent-encoded
+            // value that is not UTF-8. No resource has such an id.
+            PathRejection::FailedToDeserializePathParams(error) => {
+                ApiError::not_found(format!("No resource matches this URL: {}.", error.kind()))
+            }
+            // A route whose pattern lacks a parameter its handler extracts: a server bug.
+            other => ApiError::internal(&other),
+        }
     }
 }

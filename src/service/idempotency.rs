@@ -83,6 +83,7 @@ impl Clinic {
                 Decision::Replay => {
                     let response = record.response.expect("a completed record has a response");
                     tracing::info!(key = %key.log_digest(), scope, "idempotent replay");
+                    metrics::counter!("clinic_idempotent_replays_total").increment(1);
                     return Ok(KeyClaim::Replay(response));
                 }
                 Decision::FingerprintMismatch => return Err(ServiceError::KeyReusedWithDifferentRequest),

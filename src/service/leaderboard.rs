@@ -1,12 +1,17 @@
 //! The public leaderboard: top entries, one entry's rank, and submissions.
 
+use std::time::Duration;
+
 use crate::domain::catalogue::Game;
 use crate::domain::idempotency::{IdempotencyKey, RequestFingerprint};
 use crate::domain::nickname::Nickname;
 use crate::domain::scoring::max_score;
-use crate::storage::{ClaimRef, EntryRecord, InsertEntryError, NewEntry, StoredResponse};
+use crate::storage::{ClaimRef, EntryRecord, InsertEntryError, NewEntry, StoredResponse, is_transient};
 
 use super::idempotency::KeyClaim;
+
+/// Attempts at a submission when the database fails transiently: 50 ms, then 200 ms apart.
+const TRANSIENT_ATTEMPTS: u32 = 3;
 use super::views::*;
 use super::{Clinic, LEADERBOARD_SIZE, ServiceError, now_millis};
 
@@ -64,7 +69,7 @@ impl Clinic {
             KeyClaim::Execute(claim) => claim,
         };
 
-        match self.create_entry(game, submission, &claim).await {
+        match self.create_entry_retrying(game, submission, &claim).await {
             Ok(response) => Ok(SubmittedEntry { response, replayed: false }),
             // Another request holds the lease now and will store its own response.
             Err(error @ ServiceError::KeyInFlight { .. }) => Err(error),
@@ -75,6 +80,28 @@ impl Clinic {
                 Err(error)
             }
         }
+    }
+
+    /// Runs [`Clinic::create_entry`] again after transient database failures, with a short
+    /// growing pause. Each failed attempt rolled back, so a retry cannot double the entry.
+    async fn create_entry_retrying(
+        &self,
+        game: &Game,
+        submission: &EntrySubmission,
+        claim: &ClaimRef,
+    ) -> Result<StoredResponse, ServiceError> {
+        let mut pause = Duration::from_millis(50);
+        for attempt in 1.. {
+            match self.create_entry(game, submission, claim).await {
+                Err(ServiceError::Database(error)) if is_transient(&error) && attempt < TRANSIENT_ATTEMPTS => {
+                    tracing::warn!(%error, attempt, "transient database failure; retrying the submission");
+                    tokio::time::sleep(pause).await;
+                    pause *= 4;
+                }
+                result => return result,
+            }
+        }
+        unreachable!("the loop returns on its last attempt")
     }
 
     async fn create_entry(
@@ -134,6 +161,7 @@ impl Clinic {
         match inserted {
             Ok((record, response)) => {
                 tracing::info!(entry_id = %record.id, round_id, score, "leaderboard entry created");
+                metrics::counter!("clinic_leaderboard_entries_created_total").increment(1);
                 Ok(response)
             }
             Err(InsertEntryError::RoundAlreadyOnBoard { round_id, entry_id }) => {

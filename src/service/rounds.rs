@@ -46,6 +46,7 @@ impl Clinic {
             })
             .await?;
         tracing::info!(round_id = %round_id, game = %game.slug, "round dealt");
+        metrics::counter!("clinic_rounds_dealt_total").increment(1);
 
         let record = RoundRecord {
             id: round_id,
@@ -100,7 +101,7 @@ impl Clinic {
             points: i64::from(option.verdict.points()),
             answered_at: now_millis(),
         };
-        let stored = self.storage.insert_first_answer(round_id, &proposed).await?;
+        let (stored, inserted) = self.storage.insert_first_answer(round_id, &proposed).await?;
         if stored.option_id != proposed.option_id {
             return Err(ServiceError::AnswerConflict {
                 scenario_id: scenario_id.to_owned(),
@@ -112,6 +113,10 @@ impl Clinic {
         let answers = self.storage.answers(round_id).await?;
         let round_score = answers.iter().map(|answer| answer.points.max(0) as u32).sum();
         let answered = answers.len();
+        if inserted && answered == round.deal.scenarios.len() {
+            tracing::info!(round_id, score = round_score, "round finished");
+            metrics::counter!("clinic_rounds_finished_total").increment(1);
+        }
         Ok(AnswerOutcomeView {
             answer: answer_view(round_id, scenario, &stored),
             round_score,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::Executor;
+use sqlx::{Connection, Executor};
 
 use super::Storage;
 
@@ -32,11 +32,17 @@ impl DatabaseKind {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// How long start-up keeps trying to reach the database before it gives up.
+    pub connect_timeout: Duration,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        PoolSettings { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -73,10 +79,7 @@ impl Storage {
             });
         }
 
-        let pool = options
-            .connect(&url)
-            .await
-            .with_context(|| format!("failed to connect to the {} database", kind.as_str()))?;
+        let pool = connect_with_retries(options, &url, kind, settings.connect_timeout).await?;
         let migrator = match kind {
             DatabaseKind::Sqlite => &SQLITE_MIGRATIONS,
             DatabaseKind::Postgres => &POSTGRES_MIGRATIONS,
@@ -84,6 +87,46 @@ impl Storage {
         migrator.run(&pool).await.context("failed to apply database migrations")?;
         tracing::info!(database = kind.as_str(), "database migrations applied");
         Ok(Storage { pool, kind })
+    }
+}
+
+/// Connects, retrying with a growing pause while the database is unreachable (it may still
+/// be starting next to this server), until `timeout` has passed.
+async fn connect_with_retries(
+    options: AnyPoolOptions,
+    url: &str,
+    kind: DatabaseKind,
+    timeout: Duration,
+) -> anyhow::Result<sqlx::AnyPool> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut pause = Duration::from_millis(250);
+    loop {
+        // A single connection fails fast when the server refuses it, where a pool would wait
+        // for its whole acquire timeout.
+        let probe = match sqlx::AnyConnection::connect(url).await {
+            Ok(connection) => {
+                let _ = connection.close().await;
+                options.clone().connect(url).await
+            }
+            Err(error) => Err(error),
+        };
+        match probe {
+            Ok(pool) => return Ok(pool),
+            Err(error) if tokio::time::Instant::now() + pause < deadline => {
+                // The URL is not logged because it may contain a password.
+                tracing::warn!(%error, database = kind.as_str(), retry_in = ?pause, "database unreachable; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(error) => {
+                return Err(error).with_context(|| {
+                    format!(
+                        "failed to connect to the {} database within {timeout:?}; check --database-url and that the database is running",
+                        kind.as_str()
+                    )
+                });
+            }
+        }
     }
 }
 

@@ -30,6 +30,11 @@ impl Storage {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
+    /// Returns the number of open connections and how many of them are idle.
+    pub fn pool_connections(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -38,4 +43,19 @@ impl Storage {
 /// Returns whether an error is a violation of a unique or primary-key constraint.
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|database| database.is_unique_violation())
+}
+
+/// Returns whether an error may pass if the same work is tried again: the pool or the
+/// connection failed, or PostgreSQL aborted the transaction for a serialization failure,
+/// a deadlock, a shutdown or a lost connection (SQLSTATE classes 08, 40 and 57P).
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("40") || code.starts_with("57P")
+                // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6) after the busy timeout.
+                || code == "5" || code == "6"
+        }),
+        _ => false,
+    }
 }

@@ -79,15 +79,16 @@ impl Storage {
     }
 
     /// Stores the first answer to a scenario of a round. Returns the answer that is stored
-    /// afterwards: the new one, or the earlier one when the scenario was already answered.
+    /// afterwards (the new one, or the earlier one when the scenario was already answered)
+    /// and whether this call inserted it.
     pub async fn insert_first_answer(
         &self,
         round_id: &str,
         answer: &AnswerRecord,
-    ) -> Result<AnswerRecord, sqlx::Error> {
+    ) -> Result<(AnswerRecord, bool), sqlx::Error> {
         // The primary key decides which answer wins, so two racing requests cannot both
         // record one; the loser reads the winner's row below.
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO answers (round_id, scenario_id, option_id, verdict, points, answered_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (round_id, scenario_id) DO NOTHING",
         )
@@ -98,7 +99,9 @@ impl Storage {
         .bind(answer.points)
         .bind(answer.answered_at)
         .execute(&self.pool)
-        .await?;
+        .await?
+        .rows_affected()
+            == 1;
 
         let row = sqlx::query(
             "SELECT scenario_id, option_id, verdict, points, answered_at FROM answers \
@@ -108,7 +111,7 @@ impl Storage {
         .bind(&answer.scenario_id)
         .fetch_one(&self.pool)
         .await?;
-        answer_from_row(&row)
+        Ok((answer_from_row(&row)?, inserted))
     }
 }
 
