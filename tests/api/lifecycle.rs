@@ -1,0 +1,30 @@
+//! Starting and stopping the server process.
+
+use std::time::Duration;
+
+use crate::helpers::TestApp;
+
+/// Time the server gets to stop after SIGTERM when no request is in flight.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn sigterm_exits_cleanly() {
+    let mut app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.status, 200);
+
+    app.send_sigterm();
+    let status = app.wait_for_exit(STOP_TIMEOUT);
+
+    let status = status.unwrap_or_else(|| panic!("the server still runs {STOP_TIMEOUT:?} after SIGTERM"));
+    assert!(status.success(), "exit status {status}; output:\n{}", app.server_output());
+}
+
+#[tokio::test]
+async fn database_folder_created() {
+    let app = TestApp::spawn_with("missing/nested/clinic.db", &[]).await;
+
+    let database_file = app.folder().join("missing/nested/clinic.db");
+
+    assert!(database_file.is_file(), "no database file at {}", database_file.display());
+    assert_eq!(app.games().await.status, 200);
+}

@@ -1,0 +1,73 @@
+//! Server-rendered HTML pages. The templates change often, so these checks stay loose:
+//! status, media type, and the text a player looks for first.
+
+use crate::helpers::{ApiResponse, GAME_SLUG, TestApp};
+
+const GAME_TITLE: &str = "Idempotency Key Clinic";
+
+fn assert_html_page(response: &ApiResponse, status: u16, page: &str) {
+    assert_eq!(response.status, status, "{page}: {}", response.body);
+    assert_eq!(response.content_type(), "text/html", "{page}");
+    assert!(response.body.contains("<h1"), "{page}: no h1 heading");
+}
+
+#[tokio::test]
+async fn catalogue_page() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/").await;
+
+    assert_html_page(&response, 200, "catalogue");
+    assert!(response.body.contains(GAME_TITLE), "the catalogue does not name the game");
+    assert!(response.body.contains(&format!("/games/{GAME_SLUG}/")), "the catalogue does not link the game");
+}
+
+#[tokio::test]
+async fn game_page() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get(&format!("/games/{GAME_SLUG}/")).await;
+
+    assert_html_page(&response, 200, "game page");
+    assert!(response.body.contains(GAME_TITLE), "the game page does not name the game");
+}
+
+#[tokio::test]
+async fn game_page_lists_entries() {
+    let app = TestApp::spawn().await;
+    let played = app.play_round(crate::helpers::Strategy::AllCorrect).await;
+    app.create_entry(&played.round_id, "Grace Hopper").await;
+
+    let response = app.get(&format!("/games/{GAME_SLUG}/")).await;
+
+    assert_html_page(&response, 200, "game page");
+    assert!(response.body.contains("Grace Hopper"), "the game page does not list the entry");
+}
+
+#[tokio::test]
+async fn progress_page() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/progress/").await;
+
+    assert_html_page(&response, 200, "progress page");
+    assert!(response.body.contains(GAME_TITLE), "the progress page does not name the game");
+}
+
+#[tokio::test]
+async fn unknown_page_not_found() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/no-such-page").await;
+
+    assert_html_page(&response, 404, "unknown page");
+}
+
+#[tokio::test]
+async fn unknown_game_page_not_found() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/games/no-such-game/").await;
+
+    assert_html_page(&response, 404, "unknown game page");
+}
