@@ -6,12 +6,44 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::problem::ApiError;
 
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON request body. Every API body is a JSON object. Other JSON values are rejected before
+/// deserializing into `T`, because serde would also fill a struct from an array of its fields.
 pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let object = match axum::Json::<Map<String, Value>>::from_request(request, state).await {
+            Ok(axum::Json(object)) => object,
+            // Any valid JSON fits a map of values except a top level that is not an object.
+            Err(JsonRejection::JsonDataError(_)) => {
+                return Err(ApiError::bad_request(
+                    "invalid-body",
+                    "Invalid request body",
+                    "The request body must be a JSON object.",
+                ));
+            }
+            Err(rejection) => return Err(rejection.into()),
+        };
+        let value = serde_json::from_value(Value::Object(object)).map_err(|error| {
+            ApiError::bad_request(
+                "invalid-body",
+                "Invalid request body",
+                format!("The request body does not have the expected fields: {error}"),
+            )
+        })?;
+        Ok(ApiJson(value))
+    }
+}
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {

@@ -7,8 +7,11 @@ mod fallback;
 mod health;
 pub mod json;
 mod logging;
+pub mod metrics;
+mod openapi;
 mod pages;
 pub mod problem;
+mod problem_types;
 pub mod rate_limit;
 mod security;
 
@@ -19,6 +22,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 
 use std::sync::Arc;
 
+use metrics_exporter_prometheus::PrometheusHandle;
 use rate_limit::RateLimits;
 
 use crate::service::Clinic;
@@ -31,6 +35,8 @@ pub struct AppState {
     pub clinic: Clinic,
     /// Per-client limits on writes; `None` when turned off.
     pub rate_limits: Option<Arc<RateLimits>>,
+    /// Renders `/metrics`; `None` when another app in this process installed the recorder.
+    pub metrics: Option<PrometheusHandle>,
 }
 
 /// Builds the whole application: every route with its middleware.
@@ -40,6 +46,9 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .merge(assets::router())
         .merge(health::router())
+        .merge(metrics::router())
+        .merge(openapi::router())
+        .merge(problem_types::router())
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,7 +1,8 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use crate::http::AppState;
+use crate::http::api::ApiPath;
 use crate::http::problem::ApiError;
 use crate::service::{GamesView, ScenarioListView};
 
@@ -11,7 +12,7 @@ pub async fn list_games(State(state): State<AppState>) -> Json<GamesView> {
 
 pub async fn list_scenarios(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<ScenarioListView>, ApiError> {
     Ok(Json(state.clinic.scenario_list(&slug)?))
 }

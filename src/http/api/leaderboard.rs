@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -7,20 +7,21 @@ use serde_json::Value;
 
 use crate::domain::idempotency::{IdempotencyKey, RequestFingerprint};
 use crate::http::AppState;
+use crate::http::api::ApiPath;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::service::{EntrySubmission, EntryView, LeaderboardView, SubmittedEntry};
 
 pub async fn get_leaderboard(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<LeaderboardView>, ApiError> {
     Ok(Json(state.clinic.leaderboard(&slug).await?))
 }
 
 pub async fn get_entry(
     State(state): State<AppState>,
-    Path((slug, entry_id)): Path<(String, String)>,
+    ApiPath((slug, entry_id)): ApiPath<(String, String)>,
 ) -> Result<Json<EntryView>, ApiError> {
     Ok(Json(state.clinic.entry(&slug, &entry_id).await?))
 }
@@ -37,7 +38,7 @@ const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-repl
 
 pub async fn submit_entry(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {

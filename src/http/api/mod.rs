@@ -5,11 +5,18 @@ mod leaderboard;
 mod rounds;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 
 use super::AppState;
+use super::problem::ApiError;
 use super::rate_limit::{LimitLayerState, LimitedAction, enforce};
+
+/// Path parameters whose rejections are problem details instead of plain text.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let limited = |action: LimitedAction, route: MethodRouter<AppState>| {

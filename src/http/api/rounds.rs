@@ -1,10 +1,11 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use crate::http::AppState;
+use crate::http::api::ApiPath;
 use crate::http::json::{ApiJson, OptionalApiJson};
 use crate::http::problem::ApiError;
 use crate::service::{AnswerOutcomeView, RoundView};
@@ -23,7 +24,7 @@ const MAX_SEEN_IDS: usize = 500;
 
 pub async fn create_round(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     OptionalApiJson(request): OptionalApiJson<RoundRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let request = request.unwrap_or_default();
@@ -41,7 +42,7 @@ pub async fn create_round(
 
 pub async fn get_round(
     State(state): State<AppState>,
-    Path(round_id): Path<String>,
+    ApiPath(round_id): ApiPath<String>,
 ) -> Result<Json<RoundView>, ApiError> {
     Ok(Json(state.clinic.round(&round_id).await?))
 }
@@ -55,7 +56,7 @@ pub struct AnswerRequest {
 
 pub async fn answer_scenario(
     State(state): State<AppState>,
-    Path(round_id): Path<String>,
+    ApiPath(round_id): ApiPath<String>,
     ApiJson(request): ApiJson<AnswerRequest>,
 ) -> Result<Json<AnswerOutcomeView>, ApiError> {
     let outcome = state.clinic.answer(&round_id, &request.scenario_id, &request.option_id).await?;
