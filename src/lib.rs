@@ -5,6 +5,7 @@
 //! [`startup`] (wiring and lifecycle).
 
 pub mod content;
+pub mod diagram;
 pub mod domain;
 pub mod http;
 pub mod service;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 
 use super::scenario::{Scenario, Verdict};
+use super::timeline::{check_steps, check_timeline};
 
 /// Categories that every round covers.
 pub const CORE_CATEGORIES: [&str; 6] =
@@ -39,6 +40,9 @@ pub const CONCEPTS: [&str; 9] = [
 pub const MIN_PER_CORE_CATEGORY: usize = 5;
 /// Fewest scenarios in the whole bank.
 pub const MIN_SCENARIOS: usize = 30;
+/// Whether every scenario must carry a timeline and every option an outcome.
+// TODO: set to true once every scenario in the bank has its timeline.
+const REQUIRE_TIMELINES: bool = false;
 const MIN_OPTIONS: usize = 3;
 const MAX_OPTIONS: usize = 5;
 const TIERS: std::ops::RangeInclusive<u8> = 1..=3;
@@ -207,6 +211,21 @@ fn check_scenario(scenario: &Scenario) -> Vec<String> {
         if value.trim().is_empty() {
             problems.push(format!("{field} is empty"));
         }
+    }
+
+    match &scenario.timeline {
+        Some(timeline) => {
+            problems.extend(check_timeline(timeline));
+            for option in &scenario.options {
+                if option.outcome.is_empty() {
+                    problems.push(format!("option {}: no outcome steps", option.id));
+                }
+                let context = format!("option {} outcome", option.id);
+                problems.extend(check_steps(&timeline.participants, &option.outcome, &context));
+            }
+        }
+        None if REQUIRE_TIMELINES => problems.push("no timeline".to_owned()),
+        None => {}
     }
 
     let option_count = scenario.options.len();

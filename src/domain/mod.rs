@@ -8,3 +8,4 @@ pub mod nickname;
 pub mod round;
 pub mod scenario;
 pub mod scoring;
+pub mod timeline;

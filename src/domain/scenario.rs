@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::timeline::{Step, Timeline};
+
 /// How safe an option is. The grade decides the points and the feedback tone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,6 +53,8 @@ pub struct Scenario {
     pub operation: Operation,
     pub story: String,
     pub question: String,
+    /// The retry story as a sequence of messages, drawn as a diagram.
+    pub timeline: Option<Timeline>,
     pub options: Vec<ScenarioOption>,
 }
 
@@ -63,6 +67,9 @@ pub struct ScenarioOption {
     pub explanation: String,
     pub safer_pattern: String,
     pub misconception: Option<String>,
+    /// What happens next under this behaviour, continuing the story's timeline.
+    #[serde(default)]
+    pub outcome: Vec<Step>,
 }
 
 impl Scenario {

@@ -4,7 +4,8 @@ use std::collections::HashSet;
 
 use crate::domain::bank::CONCEPTS;
 use crate::domain::round::{self, Deal, DealtScenario, public_option_id};
-use crate::domain::scenario::{Scenario, Verdict};
+use crate::diagram::{Diagram, render_svg};
+use crate::domain::scenario::{Scenario, ScenarioOption, Verdict};
 use crate::domain::scoring::{MAX_POINTS_PER_SCENARIO, max_score};
 use crate::storage::{AnswerRecord, NewRound, RoundRecord};
 
@@ -238,7 +239,29 @@ fn dealt_view(round_id: &str, scenario: &Scenario, dealt: &DealtScenario) -> Dea
         story: scenario.story.trim().to_owned(),
         question: scenario.question.clone(),
         options,
+        timeline_svg: scenario.timeline.as_ref().map(|timeline| {
+            render_svg(&Diagram {
+                id: &format!("story-{}", scenario.id),
+                title: &format!("Retry story: {}", scenario.title),
+                participants: &timeline.participants,
+                steps: &timeline.steps,
+            })
+        }),
     }
+}
+
+/// Draws what happens after `option`, on the participants of the scenario's story.
+fn outcome_svg(scenario: &Scenario, option: &ScenarioOption, id: &str, title: &str) -> Option<String> {
+    let timeline = scenario.timeline.as_ref()?;
+    if option.outcome.is_empty() {
+        return None;
+    }
+    Some(render_svg(&Diagram {
+        id,
+        title,
+        participants: &timeline.participants,
+        steps: &option.outcome,
+    }))
 }
 
 fn answer_view(round_id: &str, scenario: &Scenario, answer: &AnswerRecord) -> AnswerView {
@@ -258,5 +281,21 @@ fn answer_view(round_id: &str, scenario: &Scenario, answer: &AnswerRecord) -> An
         correct_explanation: correct.explanation.trim().to_owned(),
         contract: scenario.contract.clone(),
         source: scenario.source.clone(),
+        outcome_svg: outcome_svg(
+            scenario,
+            chosen,
+            &format!("outcome-{}", scenario.id),
+            &format!("What happens next with your choice: {}", chosen.text),
+        ),
+        best_outcome_svg: if chosen.verdict == Verdict::Correct {
+            None
+        } else {
+            outcome_svg(
+                scenario,
+                correct,
+                &format!("best-{}", scenario.id),
+                &format!("What happens next with the best choice: {}", correct.text),
+            )
+        },
     }
 }

@@ -99,6 +99,8 @@ pub struct DealtScenarioView {
     pub story: String,
     pub question: String,
     pub options: Vec<OptionView>,
+    /// The retry story as an SVG sequence diagram.
+    pub timeline_svg: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,6 +124,10 @@ pub struct AnswerView {
     pub correct_explanation: String,
     pub contract: String,
     pub source: String,
+    /// What happens next under the chosen behaviour, as an SVG sequence diagram.
+    pub outcome_svg: Option<String>,
+    /// What happens next under the best behaviour; absent when the choice was the best.
+    pub best_outcome_svg: Option<String>,
 }
 
 /// An answer's grade plus where the round stands after it.
