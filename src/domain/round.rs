@@ -91,6 +91,64 @@ fn covers_all_tiers(bank: &ScenarioBank, ids: &[&str]) -> bool {
     (1..=3).all(|tier| ids.iter().filter_map(|id| bank.get(id)).any(|scenario| scenario.tier == tier))
 }
 
+/// Most scenarios a review round may hold.
+pub const MAX_REVIEW_SIZE: usize = ROUND_SIZE;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewDealError {
+    #[error("a review round needs 1 to {MAX_REVIEW_SIZE} scenario ids, got {0}")]
+    WrongSize(usize),
+    #[error("scenario {0:?} is listed twice")]
+    Duplicate(String),
+    #[error("no scenario has the id {0:?}")]
+    UnknownScenario(String),
+}
+
+/// Deals a review round of exactly the scenarios named, in a shuffled order with shuffled
+/// options, so a player can practise the ones they missed.
+pub fn deal_review(bank: &ScenarioBank, scenario_ids: &[String], rng: &mut impl Rng) -> Result<Deal, ReviewDealError> {
+    if scenario_ids.is_empty() || scenario_ids.len() > MAX_REVIEW_SIZE {
+        return Err(ReviewDealError::WrongSize(scenario_ids.len()));
+    }
+    let mut seen = HashSet::new();
+    let mut scenarios = Vec::with_capacity(scenario_ids.len());
+    for id in scenario_ids {
+        if !seen.insert(id.as_str()) {
+            return Err(ReviewDealError::Duplicate(id.clone()));
+        }
+        let scenario = bank.get(id).ok_or_else(|| ReviewDealError::UnknownScenario(id.clone()))?;
+        let mut option_order: Vec<String> = scenario.options.iter().map(|option| option.id.clone()).collect();
+        option_order.shuffle(rng);
+        scenarios.push(DealtScenario { scenario_id: scenario.id.clone(), option_order });
+    }
+    scenarios.shuffle(rng);
+    Ok(Deal { scenarios })
+}
+
+/// Whether a round counts for the leaderboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundKind {
+    Ranked,
+    Review,
+}
+
+impl RoundKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundKind::Ranked => "ranked",
+            RoundKind::Review => "review",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "ranked" => Some(RoundKind::Ranked),
+            "review" => Some(RoundKind::Review),
+            _ => None,
+        }
+    }
+}
+
 /// Returns the option id a player sees for one option of one round.
 ///
 /// Content ids name the idea behind an option ("replay-stored-response"), which would give

@@ -10,6 +10,8 @@ use axum::routing::get;
 
 use super::AppState;
 use crate::domain::round::ROUND_SIZE;
+use crate::domain::scenario::Verdict;
+use crate::domain::scoring::{experience_points, max_score};
 use crate::service::{GameView, LeaderboardView, ServiceError};
 
 pub fn router() -> Router<AppState> {
@@ -26,28 +28,56 @@ pub struct PathSection {
     pub games: Vec<GameView>,
 }
 
+/// The game whose local progress the progress page shows. The browser keeps that progress
+/// under a key of this game alone.
+const PROGRESS_GAME_SLUG: &str = "idempotency-key-clinic";
+
+// Each page's `section` names the main navigation link that is the current page, if any.
+
 #[derive(Template)]
 #[template(path = "catalogue.html")]
 struct CataloguePage {
+    section: &'static str,
     paths: Vec<PathSection>,
 }
 
 #[derive(Template)]
 #[template(path = "game.html")]
 struct GamePage {
+    section: &'static str,
     game: GameView,
+    path_name: String,
     leaderboard: LeaderboardView,
     round_size: usize,
     scenario_count: usize,
+    max_score: u32,
+    max_xp: u32,
+    points_correct: u32,
+    points_partial: u32,
+    points_unsafe: u32,
+}
+
+impl GamePage {
+    /// Returns the date part of an RFC 3339 timestamp, such as `2026-12-04`.
+    fn date_of<'a>(&self, timestamp: &'a str) -> &'a str {
+        timestamp.get(..10).unwrap_or(timestamp)
+    }
 }
 
 #[derive(Template)]
 #[template(path = "progress.html")]
-struct ProgressPage {}
+struct ProgressPage {
+    section: &'static str,
+    game: GameView,
+    round_size: usize,
+    max_score: u32,
+}
 
 #[derive(Template)]
 #[template(path = "not_found.html")]
-struct NotFoundPage {}
+struct NotFoundPage {
+    section: &'static str,
+}
 
 async fn catalogue(State(state): State<AppState>) -> Response {
     let catalogue = &state.clinic.catalogue;
@@ -65,7 +95,7 @@ async fn catalogue(State(state): State<AppState>) -> Response {
                 .collect(),
         })
         .collect();
-    render(&CataloguePage { paths })
+    render(&CataloguePage { section: "games", paths })
 }
 
 async fn game(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
@@ -87,20 +117,42 @@ async fn game(State(state): State<AppState>, Path(slug): Path<String>) -> Respon
             }
         }
     };
+    let path_name = clinic
+        .catalogue
+        .paths
+        .iter()
+        .find(|path| path.id == game.path)
+        .map_or_else(|| game.path.clone(), |path| path.name.clone());
+    let max_score = max_score(ROUND_SIZE);
     render(&GamePage {
+        section: "",
         game,
+        path_name,
         leaderboard,
         round_size: ROUND_SIZE,
         scenario_count: clinic.bank.scenarios().len(),
+        max_score,
+        max_xp: experience_points(max_score),
+        points_correct: Verdict::Correct.points(),
+        points_partial: Verdict::Partial.points(),
+        points_unsafe: Verdict::Unsafe.points(),
     })
 }
 
-async fn progress() -> Response {
-    render(&ProgressPage {})
+async fn progress(State(state): State<AppState>) -> Response {
+    let Ok(game) = state.clinic.game(PROGRESS_GAME_SLUG) else {
+        return not_found_page();
+    };
+    render(&ProgressPage {
+        section: "progress",
+        game: GameView::from(game),
+        round_size: ROUND_SIZE,
+        max_score: max_score(ROUND_SIZE),
+    })
 }
 
 pub fn not_found_page() -> Response {
-    let mut response = render(&NotFoundPage {});
+    let mut response = render(&NotFoundPage { section: "" });
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
 }

@@ -164,6 +164,18 @@ impl From<ServiceError> for ApiError {
                 detail,
             )
             .with("entry_id", entry_id),
+            E::InvalidReviewRound(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-review-round",
+                "Invalid review round",
+                detail,
+            ),
+            E::ReviewRoundNotRanked { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "review-round-not-ranked",
+                "Review rounds are not ranked",
+                detail,
+            ),
             E::InvalidNickname(ref rule) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-nickname",

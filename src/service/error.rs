@@ -24,6 +24,10 @@ pub enum ServiceError {
     RoundNotFinished { round_id: String, answered: usize, total: usize },
     #[error("round {round_id} is already on the leaderboard as entry {entry_id}")]
     RoundAlreadyOnBoard { round_id: String, entry_id: String },
+    #[error("invalid review round: {0}")]
+    InvalidReviewRound(#[from] crate::domain::round::ReviewDealError),
+    #[error("round {round_id} is a review round; review rounds earn experience but are not ranked")]
+    ReviewRoundNotRanked { round_id: String },
     #[error("invalid nickname: {0}")]
     InvalidNickname(#[from] NicknameError),
     #[error("no leaderboard entry has the id {0:?}")]

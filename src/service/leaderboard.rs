@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::domain::catalogue::Game;
 use crate::domain::idempotency::{IdempotencyKey, RequestFingerprint};
 use crate::domain::nickname::Nickname;
+use crate::domain::round::RoundKind;
 use crate::domain::scoring::max_score;
 use crate::storage::{ClaimRef, EntryRecord, InsertEntryError, NewEntry, StoredResponse, is_transient};
 
@@ -126,6 +127,9 @@ impl Clinic {
                 round_id: round_id.to_owned(),
                 game: round.record.game,
             });
+        }
+        if round.record.kind != RoundKind::Ranked.as_str() {
+            return Err(ServiceError::ReviewRoundNotRanked { round_id: round_id.to_owned() });
         }
         if round.record.expires_at <= now_millis() {
             return Err(ServiceError::RoundExpired { round_id: round_id.to_owned() });

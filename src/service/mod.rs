@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use error::ServiceError;
 pub use idempotency::{IdempotencySettings, KeyClaim};
 pub use leaderboard::{EntrySubmission, SubmittedEntry};
+pub use rounds::RoundRequest;
 pub use views::*;
 
 use crate::domain::bank::ScenarioBank;

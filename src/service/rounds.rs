@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::domain::bank::CONCEPTS;
-use crate::domain::round::{self, Deal, DealtScenario, public_option_id};
+use crate::domain::round::{self, Deal, DealtScenario, RoundKind, public_option_id};
 use crate::diagram::{Diagram, render_svg};
 use crate::domain::scenario::{Scenario, ScenarioOption, Verdict};
 use crate::domain::scoring::{MAX_POINTS_PER_SCENARIO, max_score};
@@ -12,6 +12,15 @@ use crate::storage::{AnswerRecord, NewRound, RoundRecord};
 use super::views::*;
 use super::{Clinic, ROUND_LIFETIME, ServiceError, now_millis};
 
+/// What a player asks for when starting a round.
+#[derive(Debug, Clone, Default)]
+pub struct RoundRequest {
+    /// Scenarios met in recent rounds; a ranked round avoids them while others are left.
+    pub seen_scenario_ids: Vec<String>,
+    /// Scenarios to practise again; when set, the round is a review round of exactly these.
+    pub review_scenario_ids: Option<Vec<String>>,
+}
+
 /// A stored round with its deal parsed, ready for grading.
 pub(super) struct LoadedRound {
     pub record: RoundRecord,
@@ -19,20 +28,21 @@ pub(super) struct LoadedRound {
 }
 
 impl Clinic {
-    /// Deals and stores a new round. `seen_scenario_ids` are scenarios the player met in
-    /// recent rounds; they come back only when a category has no unseen ones left.
-    pub async fn start_round(
-        &self,
-        game_slug: &str,
-        seen_scenario_ids: &[String],
-    ) -> Result<RoundView, ServiceError> {
+    /// Deals and stores a new round: a ranked round avoiding `request.seen_scenario_ids`
+    /// while unseen scenarios are left, or a review round of exactly the scenarios named.
+    pub async fn start_round(&self, game_slug: &str, request: &RoundRequest) -> Result<RoundView, ServiceError> {
         let game = self
             .catalogue
             .game(game_slug)
             .ok_or_else(|| ServiceError::GameNotFound(game_slug.to_owned()))?;
 
-        let seen: HashSet<&str> = seen_scenario_ids.iter().map(String::as_str).collect();
-        let deal = round::deal(&self.bank, &seen, &mut rand::rng());
+        let (deal, kind) = match &request.review_scenario_ids {
+            Some(ids) => (round::deal_review(&self.bank, ids, &mut rand::rng())?, RoundKind::Review),
+            None => {
+                let seen: HashSet<&str> = request.seen_scenario_ids.iter().map(String::as_str).collect();
+                (round::deal(&self.bank, &seen, &mut rand::rng()), RoundKind::Ranked)
+            }
+        };
         let deal_json = serde_json::to_string(&deal).expect("a deal always serialises");
         let round_id = uuid::Uuid::new_v4().to_string();
         let created_at = now_millis();
@@ -42,17 +52,19 @@ impl Clinic {
                 id: &round_id,
                 game: &game.slug,
                 deal: &deal_json,
+                kind: kind.as_str(),
                 created_at,
                 expires_at,
             })
             .await?;
-        tracing::info!(round_id = %round_id, game = %game.slug, "round dealt");
+        tracing::info!(round_id = %round_id, game = %game.slug, kind = kind.as_str(), "round dealt");
         metrics::counter!("clinic_rounds_dealt_total").increment(1);
 
         let record = RoundRecord {
             id: round_id,
             game: game.slug.clone(),
             deal: deal_json,
+            kind: kind.as_str().to_owned(),
             created_at,
             expires_at,
         };
@@ -206,6 +218,7 @@ impl Clinic {
         RoundView {
             round_id: round_id.to_owned(),
             game: round.record.game.clone(),
+            kind: round.record.kind.clone(),
             created_at: format_millis(round.record.created_at),
             expires_at: format_millis(round.record.expires_at),
             answered: answers.len(),

@@ -53,6 +53,8 @@ impl From<&Game> for GameView {
 pub struct RoundView {
     pub round_id: String,
     pub game: String,
+    /// `ranked` (may go on the leaderboard) or `review` (practice only).
+    pub kind: String,
     pub created_at: String,
     pub expires_at: String,
     pub scenarios: Vec<DealtScenarioView>,

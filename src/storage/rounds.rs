@@ -10,6 +10,8 @@ pub struct NewRound<'a> {
     pub game: &'a str,
     /// The deal as JSON, so the round replays exactly as dealt.
     pub deal: &'a str,
+    /// `ranked` or `review`.
+    pub kind: &'a str,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -19,6 +21,7 @@ pub struct RoundRecord {
     pub id: String,
     pub game: String,
     pub deal: String,
+    pub kind: String,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -35,11 +38,12 @@ pub struct AnswerRecord {
 impl Storage {
     pub async fn insert_round(&self, round: &NewRound<'_>) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO rounds (id, game, deal, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO rounds (id, game, deal, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(round.id)
         .bind(round.game)
         .bind(round.deal)
+        .bind(round.kind)
         .bind(round.created_at)
         .bind(round.expires_at)
         .execute(&self.pool)
@@ -49,7 +53,7 @@ impl Storage {
 
     pub async fn find_round(&self, id: &str) -> Result<Option<RoundRecord>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT id, game, deal, created_at, expires_at FROM rounds WHERE id = $1",
+            "SELECT id, game, deal, kind, created_at, expires_at FROM rounds WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -59,6 +63,7 @@ impl Storage {
                 id: row.try_get("id")?,
                 game: row.try_get("game")?,
                 deal: row.try_get("deal")?,
+                kind: row.try_get("kind")?,
                 created_at: row.try_get("created_at")?,
                 expires_at: row.try_get("expires_at")?,
             })

@@ -8,7 +8,7 @@ use crate::http::AppState;
 use crate::http::api::ApiPath;
 use crate::http::json::{ApiJson, OptionalApiJson};
 use crate::http::problem::ApiError;
-use crate::service::{AnswerOutcomeView, RoundView};
+use crate::service::{self, AnswerOutcomeView, RoundView};
 
 /// Optional body of a round request.
 #[derive(Deserialize, Default)]
@@ -17,6 +17,10 @@ pub struct RoundRequest {
     /// Scenarios the player met in recent rounds, to be avoided while unseen ones are left.
     #[serde(default)]
     seen_scenario_ids: Vec<String>,
+    /// Scenarios to practise again. When present, the round is a review round of exactly
+    /// these, which never reaches the leaderboard.
+    #[serde(default)]
+    review_scenario_ids: Option<Vec<String>>,
 }
 
 /// Most seen ids a request may list; more than the bank holds is never useful.
@@ -35,7 +39,11 @@ pub async fn create_round(
             format!("seen_scenario_ids lists {} ids; at most {MAX_SEEN_IDS} are allowed", request.seen_scenario_ids.len()),
         ));
     }
-    let round = state.clinic.start_round(&slug, &request.seen_scenario_ids).await?;
+    let request = service::RoundRequest {
+        seen_scenario_ids: request.seen_scenario_ids,
+        review_scenario_ids: request.review_scenario_ids,
+    };
+    let round = state.clinic.start_round(&slug, &request).await?;
     let location = format!("/api/rounds/{}", round.round_id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(round)))
 }
