@@ -15,6 +15,8 @@ pub struct IdempotencyKey(String);
 pub enum KeyError {
     #[error("the Idempotency-Key header is missing; this operation requires one")]
     Missing,
+    #[error("the request carries more than one Idempotency-Key header; send exactly one")]
+    Repeated,
     #[error("the Idempotency-Key header is empty; a key has 1 to {MAX_KEY_LENGTH} printable ASCII characters")]
     Empty,
     #[error("the Idempotency-Key has {0} characters; at most {MAX_KEY_LENGTH} are allowed")]
@@ -32,7 +34,7 @@ impl KeyError {
             KeyError::Missing => "idempotency-key-required",
             KeyError::Empty | KeyError::TooLong(_) => "idempotency-key-length",
             KeyError::NotPrintableAscii => "idempotency-key-printable-ascii",
-            KeyError::MalformedString => "idempotency-key-syntax",
+            KeyError::MalformedString | KeyError::Repeated => "idempotency-key-syntax",
         }
     }
 }
@@ -42,7 +44,17 @@ impl IdempotencyKey {
     /// the wire it is quoted (`"k"`); most vendors document it unquoted (`k`). Both forms name
     /// the same key, so a client that switches form between attempts still gets its replay.
     pub fn parse(header: Option<&[u8]>) -> Result<Self, KeyError> {
-        let raw = header.ok_or(KeyError::Missing)?;
+        Self::parse_lines(header.into_iter())
+    }
+
+    /// Parses every header line that carries the key. More than one line is rejected:
+    /// a proxy may join repeated lines into one comma-separated line, so picking one line
+    /// would make the key depend on the path a request took.
+    pub fn parse_lines<'a>(mut lines: impl Iterator<Item = &'a [u8]>) -> Result<Self, KeyError> {
+        let raw = lines.next().ok_or(KeyError::Missing)?;
+        if lines.next().is_some() {
+            return Err(KeyError::Repeated);
+        }
         let trimmed = raw.trim_ascii();
 
         let key = if trimmed.first() == Some(&b'"') {
@@ -219,6 +231,12 @@ mod tests {
         assert_eq!(IdempotencyKey::parse(None), Err(KeyError::Missing));
         assert_eq!(parse(""), Err(KeyError::Empty));
         assert_eq!(parse("\"\""), Err(KeyError::Empty));
+    }
+
+    #[test]
+    fn repeated_header_lines_are_rejected() {
+        let lines = [b"first".as_slice(), b"second".as_slice()];
+        assert_eq!(IdempotencyKey::parse_lines(lines.into_iter()), Err(KeyError::Repeated));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub async fn submit_entry(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     // Check the key and the body's shape before anything is claimed or stored.
-    let key = IdempotencyKey::parse(headers.get("idempotency-key").map(HeaderValue::as_bytes))
+    let key = IdempotencyKey::parse_lines(headers.get_all("idempotency-key").iter().map(HeaderValue::as_bytes))
         .map_err(ApiError::from)?;
     let request: EntryRequest = serde_json::from_value(body.clone()).map_err(|error| {
         ApiError::bad_request(
