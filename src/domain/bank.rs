@@ -40,9 +40,6 @@ pub const CONCEPTS: [&str; 9] = [
 pub const MIN_PER_CORE_CATEGORY: usize = 5;
 /// Fewest scenarios in the whole bank.
 pub const MIN_SCENARIOS: usize = 30;
-/// Whether every scenario must carry a timeline and every option an outcome.
-// TODO: set to true once every scenario in the bank has its timeline.
-const REQUIRE_TIMELINES: bool = false;
 const MIN_OPTIONS: usize = 3;
 const MAX_OPTIONS: usize = 5;
 const TIERS: std::ops::RangeInclusive<u8> = 1..=3;
@@ -213,19 +210,13 @@ fn check_scenario(scenario: &Scenario) -> Vec<String> {
         }
     }
 
-    match &scenario.timeline {
-        Some(timeline) => {
-            problems.extend(check_timeline(timeline));
-            for option in &scenario.options {
-                if option.outcome.is_empty() {
-                    problems.push(format!("option {}: no outcome steps", option.id));
-                }
-                let context = format!("option {} outcome", option.id);
-                problems.extend(check_steps(&timeline.participants, &option.outcome, &context));
-            }
+    problems.extend(check_timeline(&scenario.timeline));
+    for option in &scenario.options {
+        if option.outcome.is_empty() {
+            problems.push(format!("option {}: no outcome steps", option.id));
         }
-        None if REQUIRE_TIMELINES => problems.push("no timeline".to_owned()),
-        None => {}
+        let context = format!("option {} outcome", option.id);
+        problems.extend(check_steps(&scenario.timeline.participants, &option.outcome, &context));
     }
 
     let option_count = scenario.options.len();

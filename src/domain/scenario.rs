@@ -54,7 +54,7 @@ pub struct Scenario {
     pub story: String,
     pub question: String,
     /// The retry story as a sequence of messages, drawn as a diagram.
-    pub timeline: Option<Timeline>,
+    pub timeline: Timeline,
     pub options: Vec<ScenarioOption>,
 }
 
@@ -68,7 +68,6 @@ pub struct ScenarioOption {
     pub safer_pattern: String,
     pub misconception: Option<String>,
     /// What happens next under this behaviour, continuing the story's timeline.
-    #[serde(default)]
     pub outcome: Vec<Step>,
 }
 

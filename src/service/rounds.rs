@@ -252,29 +252,23 @@ fn dealt_view(round_id: &str, scenario: &Scenario, dealt: &DealtScenario) -> Dea
         story: scenario.story.trim().to_owned(),
         question: scenario.question.clone(),
         options,
-        timeline_svg: scenario.timeline.as_ref().map(|timeline| {
-            render_svg(&Diagram {
-                id: &format!("story-{}", scenario.id),
-                title: &format!("Retry story: {}", scenario.title),
-                participants: &timeline.participants,
-                steps: &timeline.steps,
-            })
+        timeline_svg: render_svg(&Diagram {
+            id: &format!("story-{}", scenario.id),
+            title: &format!("Retry story: {}", scenario.title),
+            participants: &scenario.timeline.participants,
+            steps: &scenario.timeline.steps,
         }),
     }
 }
 
 /// Draws what happens after `option`, on the participants of the scenario's story.
-fn outcome_svg(scenario: &Scenario, option: &ScenarioOption, id: &str, title: &str) -> Option<String> {
-    let timeline = scenario.timeline.as_ref()?;
-    if option.outcome.is_empty() {
-        return None;
-    }
-    Some(render_svg(&Diagram {
+pub fn outcome_svg(scenario: &Scenario, option: &ScenarioOption, id: &str, title: &str) -> String {
+    render_svg(&Diagram {
         id,
         title,
-        participants: &timeline.participants,
+        participants: &scenario.timeline.participants,
         steps: &option.outcome,
-    }))
+    })
 }
 
 fn answer_view(round_id: &str, scenario: &Scenario, answer: &AnswerRecord) -> AnswerView {
@@ -300,15 +294,13 @@ fn answer_view(round_id: &str, scenario: &Scenario, answer: &AnswerRecord) -> An
             &format!("outcome-{}", scenario.id),
             &format!("What happens next with your choice: {}", chosen.text),
         ),
-        best_outcome_svg: if chosen.verdict == Verdict::Correct {
-            None
-        } else {
+        best_outcome_svg: (chosen.verdict != Verdict::Correct).then(|| {
             outcome_svg(
                 scenario,
                 correct,
                 &format!("best-{}", scenario.id),
                 &format!("What happens next with the best choice: {}", correct.text),
             )
-        },
+        }),
     }
 }

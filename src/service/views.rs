@@ -102,7 +102,7 @@ pub struct DealtScenarioView {
     pub question: String,
     pub options: Vec<OptionView>,
     /// The retry story as an SVG sequence diagram.
-    pub timeline_svg: Option<String>,
+    pub timeline_svg: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -127,7 +127,7 @@ pub struct AnswerView {
     pub contract: String,
     pub source: String,
     /// What happens next under the chosen behaviour, as an SVG sequence diagram.
-    pub outcome_svg: Option<String>,
+    pub outcome_svg: String,
     /// What happens next under the best behaviour; absent when the choice was the best.
     pub best_outcome_svg: Option<String>,
 }

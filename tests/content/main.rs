@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use idempotency_key_clinic::content::load_bank;
 use idempotency_key_clinic::domain::bank::{CONCEPTS, CORE_CATEGORIES, ContentFile, EXTRA_CATEGORIES, ScenarioBank};
 use idempotency_key_clinic::domain::round::{ROUND_SIZE, deal};
+use idempotency_key_clinic::diagram::{Diagram, render_svg};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -192,12 +193,20 @@ operation = { method = "POST", path = "/v1/payments" }
 story = "A story."
 question = "A question?"
 
+[scenario.timeline]
+participants = ["client", "api"]
+steps = [
+  { from = "client", to = "api", label = "POST /v1/payments" },
+  { from = "api", to = "client", label = "201 Created", kind = "lost" },
+]
+
 [[scenario.options]]
 id = "right"
 text = "Right."
 verdict = "correct"
 explanation = "Why."
 safer_pattern = "Pattern."
+outcome = [{ over = "api", label = "replayed", kind = "success" }]
 
 [[scenario.options]]
 id = "wrong"
@@ -206,6 +215,7 @@ verdict = "unsafe"
 explanation = "Why not."
 safer_pattern = "Pattern."
 misconception = "A mistaken belief"
+outcome = [{ from = "api", to = "client", label = "charged again", kind = "response" }]
 
 [[scenario.options]]
 id = "half"
@@ -214,6 +224,7 @@ verdict = "partial"
 explanation = "Why half."
 safer_pattern = "Pattern."
 misconception = "Another mistaken belief"
+outcome = [{ over = "client", label = "no payment id", kind = "note" }]
 "#;
 
 fn load_problems(text: &str, retired: &str) -> Vec<String> {
@@ -276,7 +287,92 @@ fn validation_rejects_too_few_options() {
 }
 
 #[test]
+fn validation_rejects_undeclared_participant() {
+    let text = VALID_SCENARIO.replace("{ over = \"api\", label = \"replayed\"", "{ over = \"db\", label = \"replayed\"");
+    assert!(problems_about(&text, "ids = []", "option right outcome step 1"));
+}
+
+#[test]
+fn validation_rejects_missing_outcome() {
+    let text = VALID_SCENARIO.replace("outcome = [{ over = \"client\", label = \"no payment id\", kind = \"note\" }]\n", "");
+    assert!(load_problems(&text, "ids = []").iter().any(|p| p.contains("outcome")), "missing outcome accepted");
+}
+
+#[test]
+fn validation_rejects_note_with_sender() {
+    let text = VALID_SCENARIO.replace("{ over = \"api\", label = \"replayed\", kind = \"success\" }", "{ from = \"client\", over = \"api\", label = \"replayed\", kind = \"success\" }");
+    assert!(problems_about(&text, "ids = []", "a note needs `over`"));
+}
+
+#[test]
 fn validation_rejects_bad_tier() {
     let text = VALID_SCENARIO.replace("tier = 1", "tier = 4");
     assert!(problems_about(&text, "ids = []", "tier 4"));
+}
+
+/// Parses an SVG and returns the text of its title and description.
+fn title_and_description(svg: &str) -> (String, String) {
+    let document = roxmltree::Document::parse(svg).unwrap_or_else(|error| panic!("invalid SVG: {error}\n{svg}"));
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    let text_of = |tag: &str| {
+        root.children()
+            .find(|node| node.tag_name().name() == tag)
+            .and_then(|node| node.text())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (text_of("title"), text_of("desc"))
+}
+
+#[test]
+fn every_story_diagram_parses_with_title() {
+    for scenario in bank().scenarios() {
+        let svg = render_svg(&Diagram {
+            id: &scenario.id,
+            title: &scenario.title,
+            participants: &scenario.timeline.participants,
+            steps: &scenario.timeline.steps,
+        });
+        let (title, description) = title_and_description(&svg);
+        assert_eq!(title, scenario.title, "{}", scenario.id);
+        assert!(description.starts_with("1. "), "{}: description {description:?}", scenario.id);
+    }
+}
+
+#[test]
+fn every_option_outcome_parses_with_title() {
+    for scenario in bank().scenarios() {
+        for option in &scenario.options {
+            let svg = render_svg(&Diagram {
+                id: &option.id,
+                title: &option.text,
+                participants: &scenario.timeline.participants,
+                steps: &option.outcome,
+            });
+            let (title, _) = title_and_description(&svg);
+            assert_eq!(title, option.text, "{} {}", scenario.id, option.id);
+        }
+    }
+}
+
+#[test]
+fn outcomes_end_as_their_verdict_says() {
+    use idempotency_key_clinic::domain::scenario::Verdict;
+    use idempotency_key_clinic::domain::timeline::StepKind;
+    for scenario in bank().scenarios() {
+        for option in &scenario.options {
+            let last = option.outcome.last().map(|step| step.kind);
+            match option.verdict {
+                Verdict::Correct => assert_eq!(last, Some(StepKind::Success), "{} {}", scenario.id, option.id),
+                Verdict::Unsafe => assert_eq!(last, Some(StepKind::Failure), "{} {}", scenario.id, option.id),
+                Verdict::Partial => assert!(
+                    matches!(last, Some(StepKind::Note | StepKind::Failure)),
+                    "{} {}: a partial outcome ends in a note or a failure",
+                    scenario.id,
+                    option.id
+                ),
+            }
+        }
+    }
 }
