@@ -156,10 +156,10 @@ fn message_label(step: &Step) -> String {
     }
 }
 
-/// Prefixes notes with a symbol, so a failure or success reads without its colour.
+/// Prefixes notes with a symbol or word, so a failure or success reads without its colour.
 fn note_label(step: &Step) -> String {
     match step.kind {
-        StepKind::Timeout => format!("\u{23F1} {}", step.label),
+        StepKind::Timeout => format!("timeout: {}", step.label),
         StepKind::Failure => format!("\u{2717} {}", step.label),
         StepKind::Success => format!("\u{2713} {}", step.label),
         _ => step.label.clone(),

@@ -8,6 +8,7 @@ pub mod content;
 pub mod diagram;
 pub mod domain;
 pub mod http;
+pub mod server;
 pub mod service;
 pub mod settings;
 pub mod startup;

@@ -49,6 +49,19 @@ pub struct Settings {
     #[arg(long, env = "CLINIC_DB_CONNECT_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
     pub db_connect_timeout: Duration,
 
+    /// Time a client has to send a request's headers; also how long an idle keep-alive
+    /// connection is kept open for its next request. E.g. 10s.
+    #[arg(long, env = "CLINIC_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub header_timeout: Duration,
+
+    /// Time a client has to send a request's body before it gets 408, e.g. 10s.
+    #[arg(long, env = "CLINIC_BODY_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub body_timeout: Duration,
+
+    /// Interval of HTTP/2 keep-alive pings; a connection whose ping goes unanswered closes.
+    #[arg(long, env = "CLINIC_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    pub idle_timeout: Duration,
+
     /// Seconds in-flight requests get to finish after SIGINT or SIGTERM.
     #[arg(long, env = "CLINIC_SHUTDOWN_TIMEOUT", default_value_t = 10, global = true)]
     pub shutdown_timeout_secs: u64,

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use crate::content;
 use crate::http::{AppState, app};
+use crate::server::{self, ConnectionTimeouts};
 use crate::service::{Clinic, IdempotencySettings};
 use crate::http::rate_limit::{RateLimitSettings, RateLimits};
 use crate::settings::{Settings, Toggle};
@@ -74,24 +75,13 @@ impl Application {
         ));
         let forget = self.state.rate_limits.clone().map(|limits| tokio::spawn(forget_idle_clients(limits)));
         let shutdown_timeout = self.settings.shutdown_timeout();
-        let (stop_sender, stop_receiver) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(
-            self.listener,
-            app(self.state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stop_sender.send(());
-        });
-
-        let mut server = std::pin::pin!(server.into_future());
-        tokio::select! {
-            result = &mut server => result.context("server failed")?,
-            _ = async {
-                let _ = stop_receiver.await;
-                tokio::time::sleep(shutdown_timeout).await;
-            } => tracing::warn!(?shutdown_timeout, "in-flight requests did not finish in time; stopping anyway"),
-        }
+        let timeouts = ConnectionTimeouts {
+            header: self.settings.header_timeout,
+            body: self.settings.body_timeout,
+            idle: self.settings.idle_timeout,
+        };
+        let app = app(self.state, timeouts.body);
+        server::serve(self.listener, app, &timeouts, shutdown_signal(), shutdown_timeout).await;
 
         purge.abort();
         if let Some(forget) = forget {

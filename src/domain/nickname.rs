@@ -5,6 +5,9 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Most characters a nickname may have, counted after normalisation.
 pub const MAX_NICKNAME_CHARS: usize = 24;
+/// Most combining marks in a row. Real scripts stack two or three; more is "Zalgo" text that
+/// spills over neighbouring rows of the leaderboard.
+pub const MAX_CONSECUTIVE_MARKS: usize = 3;
 
 /// A nickname that passed every rule: NFC-normalised, trimmed, 1 to 24 characters of letters,
 /// marks, digits, spaces and `-_.'`.
@@ -23,6 +26,10 @@ pub enum NicknameError {
     InvisibleCharacter(u32),
     #[error("the nickname contains {0:?}; only letters, marks, digits, spaces and - _ . ' are allowed")]
     DisallowedCharacter(char),
+    #[error("the nickname has no letter or digit")]
+    NoLetterOrDigit,
+    #[error("the nickname has a combining mark that follows no letter, or more than {MAX_CONSECUTIVE_MARKS} marks in a row")]
+    StrayMarks,
 }
 
 impl NicknameError {
@@ -34,6 +41,8 @@ impl NicknameError {
             NicknameError::ControlCharacter(_) => "nickname-control-character",
             NicknameError::InvisibleCharacter(_) => "nickname-invisible-character",
             NicknameError::DisallowedCharacter(_) => "nickname-disallowed-character",
+            NicknameError::NoLetterOrDigit => "nickname-no-letter-or-digit",
+            NicknameError::StrayMarks => "nickname-combining-marks",
         }
     }
 }
@@ -45,6 +54,10 @@ impl Nickname {
 
         for character in trimmed.chars() {
             check_character(character)?;
+        }
+        check_marks(trimmed)?;
+        if !trimmed.chars().any(|character| is_letter_or_digit(get_general_category(character))) {
+            return Err(if trimmed.is_empty() { NicknameError::Empty } else { NicknameError::NoLetterOrDigit });
         }
         let length = trimmed.chars().count();
         if length == 0 {
@@ -67,6 +80,9 @@ fn check_character(character: char) -> Result<(), NicknameError> {
     if matches!(character, ' ' | '-' | '_' | '.' | '\'') {
         return Ok(());
     }
+    if is_default_ignorable(character) {
+        return Err(NicknameError::InvisibleCharacter(character as u32));
+    }
     match get_general_category(character) {
         Category::UppercaseLetter
         | Category::LowercaseLetter
@@ -83,6 +99,64 @@ fn check_character(character: char) -> Result<(), NicknameError> {
         Category::Format => Err(NicknameError::InvisibleCharacter(character as u32)),
         _ => Err(NicknameError::DisallowedCharacter(character)),
     }
+}
+
+/// Returns whether a character renders as nothing although its category is a letter or a
+/// mark: the Hangul fillers, the combining grapheme joiner, Mongolian free variation
+/// selectors and the variation selectors (Default_Ignorable_Code_Point in Unicode's
+/// DerivedCoreProperties.txt; the format characters there are rejected by category).
+fn is_default_ignorable(character: char) -> bool {
+    matches!(
+        character,
+        '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FFA0}'
+            | '\u{E0100}'..='\u{E01EF}'
+    )
+}
+
+fn is_letter_or_digit(category: GeneralCategory) -> bool {
+    use GeneralCategory as Category;
+    matches!(
+        category,
+        Category::UppercaseLetter
+            | Category::LowercaseLetter
+            | Category::TitlecaseLetter
+            | Category::ModifierLetter
+            | Category::OtherLetter
+            | Category::DecimalNumber
+    )
+}
+
+fn is_mark(category: GeneralCategory) -> bool {
+    use GeneralCategory as Category;
+    matches!(category, Category::NonspacingMark | Category::SpacingMark | Category::EnclosingMark)
+}
+
+/// Checks that every combining mark follows a letter, a digit or another mark, and that no
+/// more than [`MAX_CONSECUTIVE_MARKS`] follow each other.
+fn check_marks(nickname: &str) -> Result<(), NicknameError> {
+    let mut run = 0;
+    let mut after_base = false;
+    for character in nickname.chars() {
+        let category = get_general_category(character);
+        if is_mark(category) {
+            run += 1;
+            if !after_base || run > MAX_CONSECUTIVE_MARKS {
+                return Err(NicknameError::StrayMarks);
+            }
+        } else {
+            run = 0;
+            after_base = is_letter_or_digit(category);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -130,6 +204,29 @@ mod tests {
         assert_eq!(Nickname::parse("a\u{202E}b"), Err(NicknameError::InvisibleCharacter(0x202E)));
         assert_eq!(Nickname::parse("a\u{200B}b"), Err(NicknameError::InvisibleCharacter(0x200B)));
         assert_eq!(Nickname::parse("a\u{2066}b"), Err(NicknameError::InvisibleCharacter(0x2066)));
+    }
+
+    #[test]
+    fn rejects_invisible_letters() {
+        assert_eq!(Nickname::parse("\u{3164}\u{3164}"), Err(NicknameError::InvisibleCharacter(0x3164)));
+        assert_eq!(Nickname::parse("a\u{FE0F}"), Err(NicknameError::InvisibleCharacter(0xFE0F)));
+        assert_eq!(Nickname::parse("\u{034F}"), Err(NicknameError::InvisibleCharacter(0x034F)));
+    }
+
+    #[test]
+    fn rejects_marks_without_letters() {
+        assert_eq!(Nickname::parse("\u{301}\u{301}"), Err(NicknameError::StrayMarks));
+        assert_eq!(Nickname::parse("a \u{301}"), Err(NicknameError::StrayMarks));
+    }
+
+    #[test]
+    fn rejects_zalgo_stacks() {
+        assert_eq!(Nickname::parse("a\u{301}\u{302}\u{303}\u{304}\u{305}"), Err(NicknameError::StrayMarks));
+    }
+
+    #[test]
+    fn rejects_punctuation_only() {
+        assert_eq!(Nickname::parse("-_.'"), Err(NicknameError::NoLetterOrDigit));
     }
 
     #[test]

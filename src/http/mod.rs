@@ -17,7 +17,10 @@ mod security;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use std::time::Duration;
+
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use std::sync::Arc;
@@ -39,8 +42,9 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
 }
 
-/// Builds the whole application: every route with its middleware.
-pub fn app(state: AppState) -> Router {
+/// Builds the whole application: every route with its middleware. A request body that takes
+/// longer than `body_timeout` to arrive is cut off with 408.
+pub fn app(state: AppState, body_timeout: Duration) -> Router {
     Router::new()
         .merge(api::router(&state))
         .merge(pages::router())
@@ -52,10 +56,12 @@ pub fn app(state: AppState) -> Router {
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(axum::middleware::from_fn(security::add_security_headers))
         .layer(CatchPanicLayer::custom(fallback::panic_response))
         .layer(axum::middleware::from_fn(logging::log_request))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(logging::drop_invalid_request_id))
         .with_state(state)
 }

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(catalogue))
         .route("/games/{slug}/", get(game))
         .route("/progress/", get(progress))
+        .route("/progress/reference/", get(reference))
 }
 
 /// One learning path with its games, as the catalogue lists them.
@@ -71,6 +72,13 @@ struct ProgressPage {
     game: GameView,
     round_size: usize,
     max_score: u32,
+}
+
+#[derive(Template)]
+#[template(path = "reference.html")]
+struct ReferencePage {
+    section: &'static str,
+    game: GameView,
 }
 
 #[derive(Template)]
@@ -149,6 +157,14 @@ async fn progress(State(state): State<AppState>) -> Response {
         round_size: ROUND_SIZE,
         max_score: max_score(ROUND_SIZE),
     })
+}
+
+/// The pattern reference: the scenarios this browser has answered, read from local progress.
+async fn reference(State(state): State<AppState>) -> Response {
+    let Ok(game) = state.clinic.game(PROGRESS_GAME_SLUG) else {
+        return not_found_page();
+    };
+    render(&ReferencePage { section: "reference", game: GameView::from(game) })
 }
 
 pub fn not_found_page() -> Response {

@@ -164,7 +164,7 @@ impl From<ServiceError> for ApiError {
                 detail,
             )
             .with("entry_id", entry_id),
-            E::InvalidReviewRound(_) => ApiError::new(
+            E::InvalidReviewRound(_) | E::ReviewScenarioNotAnswered { .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-review-round",
                 "Invalid review round",

@@ -114,7 +114,8 @@ pub async fn enforce(
     match limits.check(state.action, client) {
         Ok(()) => next.run(request).await,
         Err(wait) => {
-            let retry_after = wait.as_secs().max(1);
+            // Round up: a client that waits exactly this long must find the limit recovered.
+            let retry_after = wait.as_secs_f64().ceil().max(1.0) as u64;
             tracing::info!(?state.action, %client, retry_after, "rate limit reached");
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -16,7 +16,7 @@ pub enum ServiceError {
     AnswerConflict { scenario_id: String, answered_option_id: String },
     #[error("round {round_id} expired; start a new round")]
     RoundExpired { round_id: String },
-    #[error("round {round_id:?} was not dealt by this server, or has expired and was removed")]
+    #[error("round {round_id:?} was not dealt by this server")]
     UnknownRoundInSubmission { round_id: String },
     #[error("round {round_id} belongs to game {game:?}, not to this leaderboard")]
     RoundOfOtherGame { round_id: String, game: String },
@@ -26,6 +26,8 @@ pub enum ServiceError {
     RoundAlreadyOnBoard { round_id: String, entry_id: String },
     #[error("invalid review round: {0}")]
     InvalidReviewRound(#[from] crate::domain::round::ReviewDealError),
+    #[error("scenario {scenario_id:?} was not answered in any finished round listed in review_round_ids; only scenarios already played can be reviewed")]
+    ReviewScenarioNotAnswered { scenario_id: String },
     #[error("round {round_id} is a review round; review rounds earn experience but are not ranked")]
     ReviewRoundNotRanked { round_id: String },
     #[error("invalid nickname: {0}")]

@@ -19,6 +19,8 @@ pub struct RoundRequest {
     pub seen_scenario_ids: Vec<String>,
     /// Scenarios to practise again; when set, the round is a review round of exactly these.
     pub review_scenario_ids: Option<Vec<String>>,
+    /// Finished rounds of the player's own in which the review scenarios were answered.
+    pub review_round_ids: Vec<String>,
 }
 
 /// A stored round with its deal parsed, ready for grading.
@@ -37,7 +39,10 @@ impl Clinic {
             .ok_or_else(|| ServiceError::GameNotFound(game_slug.to_owned()))?;
 
         let (deal, kind) = match &request.review_scenario_ids {
-            Some(ids) => (round::deal_review(&self.bank, ids, &mut rand::rng())?, RoundKind::Review),
+            Some(ids) => {
+                self.check_review_sources(ids, &request.review_round_ids).await?;
+                (round::deal_review(&self.bank, ids, &mut rand::rng())?, RoundKind::Review)
+            }
             None => {
                 let seen: HashSet<&str> = request.seen_scenario_ids.iter().map(String::as_str).collect();
                 (round::deal(&self.bank, &seen, &mut rand::rng()), RoundKind::Ranked)
@@ -69,6 +74,20 @@ impl Clinic {
             expires_at,
         };
         Ok(self.round_view(&LoadedRound { record, deal }, &[]))
+    }
+
+    /// Checks that every scenario to review was answered in one of the finished rounds named.
+    ///
+    /// Review feedback names the best option, so reviewing a scenario that sits in an open
+    /// ranked round would reveal that round's answers; a scenario becomes reviewable only
+    /// once the player has answered it for real.
+    async fn check_review_sources(&self, scenario_ids: &[String], round_ids: &[String]) -> Result<(), ServiceError> {
+        let answered: HashSet<String> =
+            self.storage.finished_rounds_scenarios(round_ids).await?.into_iter().collect();
+        match scenario_ids.iter().find(|id| !answered.contains(*id)) {
+            Some(missing) => Err(ServiceError::ReviewScenarioNotAnswered { scenario_id: missing.clone() }),
+            None => Ok(()),
+        }
     }
 
     pub async fn round(&self, round_id: &str) -> Result<RoundView, ServiceError> {
@@ -126,7 +145,8 @@ impl Clinic {
         let answers = self.storage.answers(round_id).await?;
         let round_score = answers.iter().map(|answer| answer.points.max(0) as u32).sum();
         let answered = answers.len();
-        if inserted && answered == round.deal.scenarios.len() {
+        let finished = answered == round.deal.scenarios.len();
+        if inserted && finished && self.storage.mark_round_finished(round_id, now_millis()).await? {
             tracing::info!(round_id, score = round_score, "round finished");
             metrics::counter!("clinic_rounds_finished_total").increment(1);
         }
@@ -134,7 +154,7 @@ impl Clinic {
             answer: answer_view(round_id, scenario, &stored),
             round_score,
             answered,
-            round_finished: answered == round.deal.scenarios.len(),
+            round_finished: finished,
             concept_scores: self.concept_scores(&answers),
         })
     }

@@ -120,6 +120,38 @@ impl Storage {
     }
 }
 
+impl Storage {
+    /// Returns the scenarios answered in those of `round_ids` that are finished.
+    pub async fn finished_rounds_scenarios(&self, round_ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
+        if round_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=round_ids.len()).map(|position| format!("${position}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT a.scenario_id FROM answers a JOIN rounds r ON r.id = a.round_id \
+             WHERE r.finished_at IS NOT NULL AND a.round_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for round_id in round_ids {
+            query = query.bind(round_id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(|row| row.try_get("scenario_id")).collect()
+    }
+
+    /// Records when a round was finished. Returns true only for the call that set it, so
+    /// racing final answers report the finish once.
+    pub async fn mark_round_finished(&self, round_id: &str, finished_at: i64) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query("UPDATE rounds SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL")
+            .bind(finished_at)
+            .bind(round_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
 fn answer_from_row(row: &AnyRow) -> Result<AnswerRecord, sqlx::Error> {
     Ok(AnswerRecord {
         scenario_id: row.try_get("scenario_id")?,

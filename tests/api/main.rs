@@ -4,10 +4,15 @@
 
 mod helpers;
 
+/// The database these tests run on. tests/api_postgres runs the same modules on PostgreSQL.
+const BACKEND: helpers::Backend = helpers::Backend::Sqlite;
+
 mod answers;
+mod crash;
 mod errors;
 mod games;
 mod idempotency;
+mod idempotency_races;
 mod leaderboard;
 mod lifecycle;
 mod nicknames;

@@ -21,10 +21,15 @@ pub struct RoundRequest {
     /// these, which never reaches the leaderboard.
     #[serde(default)]
     review_scenario_ids: Option<Vec<String>>,
+    /// The player's finished rounds in which the review scenarios were answered.
+    #[serde(default)]
+    review_round_ids: Vec<String>,
 }
 
 /// Most seen ids a request may list; more than the bank holds is never useful.
 const MAX_SEEN_IDS: usize = 500;
+/// Most rounds a review request may name as its source.
+const MAX_REVIEW_ROUND_IDS: usize = 200;
 
 pub async fn create_round(
     State(state): State<AppState>,
@@ -39,9 +44,17 @@ pub async fn create_round(
             format!("seen_scenario_ids lists {} ids; at most {MAX_SEEN_IDS} are allowed", request.seen_scenario_ids.len()),
         ));
     }
+    if request.review_round_ids.len() > MAX_REVIEW_ROUND_IDS {
+        return Err(ApiError::bad_request(
+            "invalid-body",
+            "Invalid request body",
+            format!("review_round_ids lists {} ids; at most {MAX_REVIEW_ROUND_IDS} are allowed", request.review_round_ids.len()),
+        ));
+    }
     let request = service::RoundRequest {
         seen_scenario_ids: request.seen_scenario_ids,
         review_scenario_ids: request.review_scenario_ids,
+        review_round_ids: request.review_round_ids,
     };
     let round = state.clinic.start_round(&slug, &request).await?;
     let location = format!("/api/rounds/{}", round.round_id);

@@ -94,6 +94,12 @@ impl ApiClient {
         format!("{}{path}", self.base_url)
     }
 
+    /// Returns the underlying HTTP client, for requests no endpoint helper builds, such as a
+    /// raw body with an `Idempotency-Key` or a send whose failure the test expects.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     // Generic requests.
 
     pub async fn send(&self, request: RequestBuilder) -> ApiResponse {

@@ -5,12 +5,17 @@ pub mod answer_key;
 mod app;
 mod bodies;
 mod client;
+mod idempotency_keys;
 mod server;
 mod stored;
 
 pub use app::TestApp;
 pub use bodies::DealtRound;
 pub use client::{ApiResponse, GAME_SLUG, Strategy};
+pub use idempotency_keys::{now_millis, submission_path};
+pub use server::Backend;
+#[allow(unused_imports, reason = "only the PostgreSQL-only tests in tests/api_postgres use it")]
+pub use server::PostgresCluster;
 pub use stored::Table;
 
 use serde_json::Value;

@@ -1,5 +1,10 @@
 //! The server under test: the real binary as a child process, listening on a free loopback
-//! port, with its output drained and kept for failure messages.
+//! port, with its output drained and kept for failure messages. Also the database each test
+//! gives it.
+
+mod postgres;
+
+pub use postgres::PostgresCluster;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -21,12 +26,82 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
-/// Returns the URL of a new, empty database at `relative_path` inside the test's folder.
+/// The database engine a test binary runs its tests on. Each test target's main.rs sets it
+/// in a crate-level `BACKEND` constant, which the helpers read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test binary constructs only the variant it runs on")]
+pub enum Backend {
+    Sqlite,
+    /// PostgreSQL when one is available. [`PostgresCluster::shared`] describes the fallback.
+    Postgres,
+}
+
+/// The SQLite file name a test gets when it names none of its own.
+pub const DEFAULT_SQLITE_FILE: &str = "clinic.db";
+
+/// A new, empty database made for one test. Dropping it drops a PostgreSQL database. A SQLite
+/// file goes away with the test's temporary folder.
+pub struct TestDatabase {
+    url: String,
+    /// The cluster and name of a PostgreSQL database.
+    postgres: Option<(Arc<PostgresCluster>, String)>,
+}
+
+impl TestDatabase {
+    /// Creates a database of its own on `cluster`.
+    pub fn create_on(cluster: &Arc<PostgresCluster>) -> TestDatabase {
+        let (name, url) = cluster.create_database();
+        TestDatabase { url, postgres: Some((Arc::clone(cluster), name)) }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((cluster, name)) = &self.postgres {
+            cluster.drop_database(name);
+        }
+    }
+}
+
+/// Creates the database for one test: the one place that picks SQLite or PostgreSQL.
 ///
-/// Every test takes its database URL from here, so running the suite against PostgreSQL
-/// only needs this function to create a throwaway database and return its URL.
+/// On [`Backend::Sqlite`], and on [`Backend::Postgres`] when no PostgreSQL is available
+/// outside CI, the database is a SQLite file at `relative_path` inside `folder`. Otherwise it
+/// is a new database on the shared PostgreSQL server, except when `relative_path` is not
+/// [`DEFAULT_SQLITE_FILE`]: a test that names its own SQLite file tests how the server
+/// handles that file, so it keeps SQLite on every backend.
+///
+/// Blocks while PostgreSQL creates the database, and on first use while a cluster starts.
+pub fn fresh_database(folder: &Path, relative_path: &str) -> TestDatabase {
+    let sqlite = || TestDatabase {
+        url: format!("sqlite://{}", folder.join(relative_path).display()),
+        postgres: None,
+    };
+    if crate::BACKEND == Backend::Sqlite || relative_path != DEFAULT_SQLITE_FILE {
+        return sqlite();
+    }
+    match PostgresCluster::shared() {
+        Some(cluster) => TestDatabase::create_on(&cluster),
+        None => sqlite(),
+    }
+}
+
+/// Returns the URL of a new, empty database, as [`fresh_database`] picks it. The tests never
+/// drop a PostgreSQL database made here: a throwaway cluster deletes it at exit, and a server
+/// named by CLINIC_TEST_POSTGRES_URL keeps it.
+#[allow(dead_code, reason = "the helpers call fresh_database, which drops what it creates")]
 pub fn fresh_database_url(folder: &Path, relative_path: &str) -> String {
-    format!("sqlite://{}", folder.join(relative_path).display())
+    let mut database = fresh_database(folder, relative_path);
+    database.postgres = None;
+    database.url.clone()
 }
 
 /// Builds a command for the binary with the settings every test uses. `settings` are extra
@@ -126,6 +201,16 @@ impl ServerProcess {
             .status()
             .expect("failed to run kill");
         assert!(status.success(), "kill -TERM {} failed: {status}", self.child.id());
+    }
+
+    /// Sends SIGKILL with the system's `kill` command: the process stops at once, without
+    /// finishing requests or closing the database.
+    pub fn send_sigkill(&self) {
+        let status = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status()
+            .expect("failed to run kill");
+        assert!(status.success(), "kill -KILL {} failed: {status}", self.child.id());
     }
 
     /// Waits up to `timeout` for the process to exit and returns its status. Returns None
