@@ -75,7 +75,8 @@ pub async fn serve(
         tokio::spawn(async move {
             // hyper's header timeout starts with the first byte, so a client that connects
             // and sends nothing would otherwise hold the connection forever.
-            if tokio::time::timeout(header_timeout, stream.readable()).await.is_err() {
+            let mut first_byte = [0u8; 1];
+            if tokio::time::timeout(header_timeout, stream.peek(&mut first_byte)).await.is_err() {
                 tracing::debug!(%peer, "connection sent nothing before the header timeout; closed");
                 return;
             }

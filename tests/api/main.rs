@@ -9,6 +9,7 @@ const BACKEND: helpers::Backend = helpers::Backend::Sqlite;
 
 mod answers;
 mod crash;
+mod diagrams;
 mod errors;
 mod games;
 mod idempotency;
@@ -16,6 +17,8 @@ mod idempotency_races;
 mod leaderboard;
 mod lifecycle;
 mod nicknames;
+mod operations;
 mod pages;
 mod rate_limits;
+mod review_rounds;
 mod rounds;

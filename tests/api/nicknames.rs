@@ -82,3 +82,18 @@ async fn nickname_is_trimmed() {
 async fn nickname_normalized_to_nfc() {
     assert_nickname_stored("Jose\u{301}", "Jos\u{e9}").await;
 }
+
+#[tokio::test]
+async fn invisible_letters_rejected() {
+    assert_nickname_rejected("\u{3164}\u{3164}\u{3164}", "nickname-invisible-character").await;
+}
+
+#[tokio::test]
+async fn lone_marks_rejected() {
+    assert_nickname_rejected("\u{301}\u{301}", "nickname-combining-marks").await;
+}
+
+#[tokio::test]
+async fn punctuation_only_rejected() {
+    assert_nickname_rejected("._-'", "nickname-no-letter-or-digit").await;
+}

@@ -20,6 +20,8 @@ const BACKEND: helpers::Backend = helpers::Backend::Postgres;
 mod answers;
 #[path = "../api/crash.rs"]
 mod crash;
+#[path = "../api/diagrams.rs"]
+mod diagrams;
 #[path = "../api/errors.rs"]
 mod errors;
 #[path = "../api/games.rs"]
@@ -34,10 +36,14 @@ mod leaderboard;
 mod lifecycle;
 #[path = "../api/nicknames.rs"]
 mod nicknames;
+#[path = "../api/operations.rs"]
+mod operations;
 #[path = "../api/pages.rs"]
 mod pages;
 #[path = "../api/rate_limits.rs"]
 mod rate_limits;
+#[path = "../api/review_rounds.rs"]
+mod review_rounds;
 #[path = "../api/rounds.rs"]
 mod rounds;
 
