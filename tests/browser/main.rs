@@ -1,11 +1,15 @@
 //! Browser tests: the real server and headless Chromium, driven through chromedriver.
 //! Screenshots of the main states go to target/screenshots/.
 
+mod answers;
 mod harness;
+
+use std::collections::BTreeSet;
 
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use harness::{Browser, Driver, Server, browser_tools};
+use serde_json::{Value, json};
 
 const GAME_PATH: &str = "/games/idempotency-key-clinic/";
 const ROUND_SIZE: usize = 8;
@@ -16,20 +20,107 @@ async fn number_in(browser: &Browser, css: &str) -> u64 {
     text.trim().parse().unwrap_or_else(|_| panic!("{css} shows {text:?}, not a number"))
 }
 
+/// Checks that the scenario on screen shows its retry story as an SVG diagram with a title.
+async fn assert_story_diagram(browser: &Browser, position: usize) {
+    let title = browser.text_content(".scenario figure.diagram svg title").await;
+    let title = title.unwrap_or_else(|| panic!("scenario {position} shows no story diagram with a <title>"));
+    assert!(title.starts_with("Retry story: "), "scenario {position} has the diagram title {title:?}");
+}
+
+/// Checks that the feedback shows what happens next with the chosen option as an SVG diagram.
+async fn assert_outcome_diagram(browser: &Browser, position: usize) {
+    let captions = browser.text_content("#feedback figure.diagram figcaption").await.unwrap_or_default();
+    assert_eq!(captions, "What happens next with your choice", "feedback of scenario {position}");
+    let title = browser.text_content("#feedback figure.diagram svg title").await.unwrap_or_default();
+    assert!(
+        title.starts_with("What happens next with your choice"),
+        "the outcome diagram of scenario {position} has the title {title:?}"
+    );
+}
+
 /// Answers the scenario on screen with `key` and checks that its feedback appears.
 async fn answer_with_key(browser: &Browser, position: usize, key: char) {
     browser
         .wait_text_contains("#round-position", &format!("Scenario {position} of {ROUND_SIZE}"))
         .await;
+    assert_story_diagram(browser, position).await;
     browser.press(key).await;
-    let feedback = browser
-        .wait_text("#feedback", "a verdict", |text| {
-            ["Correct", "Partial", "Unsafe"].iter().any(|label| text.contains(label))
-        })
-        .await;
+    let feedback = wait_for_feedback(browser).await;
     assert!(feedback.contains("points"), "feedback of scenario {position} shows no points: {feedback}");
     assert!(feedback.contains("Why"), "feedback of scenario {position} shows no explanation: {feedback}");
     assert!(feedback.contains("Source:"), "feedback of scenario {position} shows no source: {feedback}");
+    assert_outcome_diagram(browser, position).await;
+}
+
+/// Waits until the feedback shows a verdict and returns its text.
+async fn wait_for_feedback(browser: &Browser) -> String {
+    browser
+        .wait_text("#feedback", "a verdict", |text| {
+            ["Correct", "Partial", "Unsafe"].iter().any(|label| text.contains(label))
+        })
+        .await
+}
+
+/// Returns the round in progress, as stored in localStorage.
+async fn current_round_id(browser: &Browser) -> String {
+    let stored = browser.local_storage_json("ikc.progress").await;
+    stored["current_round_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no round in progress is stored: {stored}"))
+        .to_owned()
+}
+
+/// Returns the id of the scenario on screen.
+async fn scenario_on_screen(browser: &Browser) -> String {
+    browser
+        .element(".scenario[data-scenario-id]")
+        .await
+        .attr("data-scenario-id")
+        .await
+        .expect("read the scenario id")
+        .expect("the scenario names its id")
+}
+
+/// Answers scenario `position` of `total` by clicking the option that `choose(round, scenario)`
+/// returns and waits for the feedback. Returns the scenario id.
+async fn answer_by_click(
+    browser: &Browser,
+    position: usize,
+    total: usize,
+    choose: impl Fn(&str, &str) -> String,
+) -> String {
+    browser.wait_text_contains("#round-position", &format!("Scenario {position} of {total}")).await;
+    assert_story_diagram(browser, position).await;
+    let round_id = current_round_id(browser).await;
+    let scenario_id = scenario_on_screen(browser).await;
+    let option = choose(&round_id, &scenario_id);
+    browser
+        .element(&format!(".option[data-option-id=\"{option}\"]"))
+        .await
+        .click()
+        .await
+        .expect("click an option");
+    wait_for_feedback(browser).await;
+    assert_outcome_diagram(browser, position).await;
+    scenario_id
+}
+
+/// Starts recording Content-Security-Policy violations in the page, for `csp_violations`.
+async fn record_csp_violations(browser: &Browser) {
+    browser
+        .client
+        .execute(
+            "window.cspViolations = []; document.addEventListener('securitypolicyviolation', \
+             (event) => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));",
+            vec![],
+        )
+        .await
+        .expect("listen for CSP violations");
+}
+
+/// Returns the CSP violations recorded since `record_csp_violations`.
+async fn csp_violations(browser: &Browser) -> Value {
+    browser.client.execute("return window.cspViolations;", vec![]).await.expect("read CSP violations")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -56,6 +147,8 @@ async fn full_round_by_keyboard() {
     browser.screenshot_at("#play", "game-start").await;
 
     // Enter starts a round. Each scenario is answered with a number key and left with Enter.
+    // Inserting the diagrams must not break the page's Content-Security-Policy.
+    record_csp_violations(&browser).await;
     browser.press(Key::Enter.into()).await;
     for position in 1..=ROUND_SIZE {
         let key = char::from(b'1' + (position % 3) as u8);
@@ -73,6 +166,9 @@ async fn full_round_by_keyboard() {
     assert!(results.contains("Idempotency design score"), "results name no metric: {results}");
     assert!(results.contains("/ 800"), "results show no maximum: {results}");
     assert!(results.contains(&format!("You earned {} XP", score / 10)), "results show no XP: {results}");
+    let concept_rows = client.find_all(Locator::Css("#concept-scores tbody tr")).await.expect("find concept rows");
+    assert!(!concept_rows.is_empty(), "the results show no points by concept: {results}");
+    assert_eq!(csp_violations(&browser).await, json!([]), "the round broke the Content-Security-Policy");
     browser.screenshot_at("#play", "results").await;
 
     // Count the page's POSTs to the entries resource, to check that a double submit sends one.
@@ -178,6 +274,21 @@ async fn reload_mid_round_resumes() {
     assert_eq!(number_in(&browser, "#summary-played").await, 1, "resuming counted a new game");
     browser.screenshot_at("#play", "resumed-narrow-dark").await;
 
+    // At phone width the diagram keeps readable labels, and only its own box scrolls sideways.
+    let sizes = client
+        .execute(
+            "const svg = document.querySelector('.scenario .diagram svg'); \
+             return [svg.getBoundingClientRect().width, svg.viewBox.baseVal.width, \
+                     document.documentElement.scrollWidth - document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await
+        .expect("measure the story diagram");
+    let [drawn, drawing, page_overflow] = [0, 1, 2].map(|index| sizes[index].as_f64().unwrap_or(f64::NAN));
+    assert!(drawn >= 0.79 * drawing, "the diagram is drawn {drawn} px wide for a {drawing} px drawing");
+    assert_eq!(page_overflow, 0.0, "the page scrolls sideways at 360 px with a diagram on screen");
+    browser.screenshot_at(".scenario .diagram", "diagram-narrow-dark").await;
+
     // The resumed round still takes answers by keyboard.
     answer_with_key(&browser, 3, '1').await;
     browser.screenshot_at("#feedback", "feedback-narrow-dark").await;
@@ -227,13 +338,19 @@ async fn progress_import_merges_and_reset_clears() {
     let browser = driver.open_browser(1280, 900, false).await;
     let client = &browser.client;
 
-    // Start with one stored round, then import a file with that round and a new one.
+    // Start with one stored round, then import a file with that round and a new one. Both
+    // use schema version 1, which had no concepts, misconceptions or review list.
     let round = |id: &str, score: u64, finished_at: &str| {
         serde_json::json!({
             "round_id": id, "finished_at": finished_at, "score": score, "max_score": 800,
-            "scenarios": [{ "id": "payments-lost-response-retry", "title": "Charge retried",
-                            "category": "payments", "chosen_text": "Replay the stored response.",
-                            "verdict": "correct", "points": 100 }],
+            "scenarios": [
+                { "id": "payments-lost-response-retry", "title": "Charge retried",
+                  "category": "payments", "chosen_text": "Replay the stored response.",
+                  "verdict": "correct", "points": 100 },
+                { "id": "payments-unscoped-keys", "title": "Keys shared across accounts",
+                  "category": "payments", "chosen_text": "Look keys up globally.",
+                  "verdict": "unsafe", "points": 0 },
+            ],
         })
     };
     let stored = serde_json::json!({
@@ -255,6 +372,17 @@ async fn progress_import_merges_and_reset_clears() {
     client.refresh().await.expect("reload the progress page");
     browser.wait_text("#stat-xp", "30 XP", |text| text == "30").await;
 
+    // The old round's miss is due for review, and the bank listing supplies its concepts.
+    browser.wait_text_contains("#review-button", "Review mistakes (1 due)").await;
+    browser
+        .wait_text_contains("#mastery-body tr[data-concept=\"idempotency-keys\"]", "1 (100 %)")
+        .await;
+    browser
+        .wait_text("#mastery-body tr[data-concept=\"key-scope-retention\"]", "one miss", |text| text.contains("ago"))
+        .await;
+    let note = browser.text_content("#misconception-note").await.unwrap_or_default();
+    assert!(note.contains("1 missed answer"), "the profile does not mention the miss without a misconception: {note}");
+
     let folder = tempfile::tempdir().expect("create a folder for the import file");
     let file = folder.path().join("progress.json");
     std::fs::write(&file, exported.to_string()).expect("write the import file");
@@ -267,6 +395,13 @@ async fn progress_import_merges_and_reset_clears() {
     assert_eq!(browser.text_content("#stat-best").await.as_deref(), Some("650 / 800"));
     let items = client.find_all(Locator::Css("#history-list .history__item")).await.expect("find history items");
     assert_eq!(items.len(), 2, "the merged history lists each round once");
+    let stored = browser.local_storage_json("ikc.progress").await;
+    assert_eq!(stored["schema_version"], 2, "the import did not save the current schema: {stored}");
+    assert_eq!(stored["history"][0]["kind"], "ranked", "a version 1 round is not a ranked round: {stored}");
+    let queue = stored["review_queue"].as_array().expect("a review list");
+    assert_eq!(queue.len(), 1, "the review list: {queue:?}");
+    assert_eq!(queue[0]["scenario_id"], "payments-unscoped-keys");
+    assert_eq!(queue[0]["misses"], 2, "both rounds' misses count: {queue:?}");
     browser.screenshot_at("#data-heading", "progress-imported").await;
 
     // Reset asks for confirmation first, and confirming empties the progress.
@@ -292,7 +427,13 @@ async fn pages_in_light_dark_and_narrow() {
     let Some(tools) = browser_tools() else { return };
     let server = Server::start();
     let driver = Driver::start(&tools);
-    let pages = [("catalogue", "/"), ("game", GAME_PATH), ("progress", "/progress/"), ("not-found", "/no-such-page")];
+    let pages = [
+        ("catalogue", "/"),
+        ("game", GAME_PATH),
+        ("progress", "/progress/"),
+        ("reference", "/progress/reference/"),
+        ("not-found", "/no-such-page"),
+    ];
 
     for (mode, width, dark) in [("light", 1280, false), ("dark", 1280, true), ("narrow", 360, false), ("narrow-dark", 360, true)] {
         let browser = driver.open_browser(width, 900, dark).await;
@@ -314,4 +455,212 @@ async fn pages_in_light_dark_and_narrow() {
         }
         browser.close().await;
     }
+}
+
+/// Sets every review item's due time 1 minute in the past, as if the 10 minutes after a miss
+/// had passed, and returns how many items the review list holds.
+async fn make_review_items_due(browser: &Browser) -> usize {
+    let count = browser
+        .client
+        .execute(
+            "const progress = JSON.parse(localStorage.getItem('ikc.progress')); \
+             const past = new Date(Date.now() - 60_000).toISOString(); \
+             for (const item of progress.review_queue) item.due_at = past; \
+             localStorage.setItem('ikc.progress', JSON.stringify(progress)); \
+             return progress.review_queue.length;",
+            vec![],
+        )
+        .await
+        .expect("move the review list's due times");
+    count.as_u64().and_then(|count| usize::try_from(count).ok()).expect("a count of review items")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn review_round_from_dashboard() {
+    let Some(tools) = browser_tools() else { return };
+    let server = Server::start();
+    let driver = Driver::start(&tools);
+    let browser = driver.open_browser(1280, 900, false).await;
+    let client = &browser.client;
+    const MISSED: usize = 3;
+
+    // Play a ranked round, missing the first three scenarios on purpose.
+    client.goto(&server.url(GAME_PATH)).await.expect("open the game page");
+    browser.element("#game-stage [data-action=\"start\"]").await.click().await.expect("start a round");
+    let mut missed = BTreeSet::new();
+    for position in 1..=ROUND_SIZE {
+        let scenario_id = answer_by_click(&browser, position, ROUND_SIZE, |round, scenario| {
+            if position <= MISSED { answers::missed_option(round, scenario) } else { answers::correct_option(round, scenario) }
+        })
+        .await;
+        if position == 1 {
+            let best = browser.text_content("#feedback").await.unwrap_or_default();
+            assert!(best.contains("With the best choice"), "a missed answer's feedback shows no best outcome: {best}");
+            browser.screenshot_at("#feedback", "feedback-missed").await;
+        }
+        if position <= MISSED {
+            missed.insert(scenario_id);
+        }
+        browser.press(Key::Enter.into()).await;
+    }
+    let ranked_score: u64 = browser
+        .wait_text("#final-score", "the final score", |text| !text.is_empty())
+        .await
+        .trim()
+        .parse()
+        .expect("the final score is a number");
+    let results = browser.text_content(".panel--results").await.unwrap_or_default();
+    assert!(results.contains("Due in 10 minutes"), "the results do not say when the misses come back: {results}");
+
+    // The dashboard lists every concept, the misconceptions and the misses, none due yet.
+    client.goto(&server.url("/progress/")).await.expect("open the progress page");
+    browser.wait_text_contains("#review-button", "Review mistakes (0 due)").await;
+    assert!(!browser.element("#review-button").await.is_enabled().await.expect("read the button state"));
+    let queue_rows = client.find_all(Locator::Css("#review-queue-body tr")).await.expect("find review rows");
+    assert_eq!(queue_rows.len(), MISSED, "the review list does not hold the missed scenarios");
+    let mastery = browser.text_content("#mastery-body").await.unwrap_or_default();
+    for concept in ["Natural idempotency", "Idempotency keys", "Request fingerprints", "Source of truth"] {
+        assert!(mastery.contains(concept), "the mastery table does not list {concept}: {mastery}");
+    }
+    for scenario_id in &missed {
+        for concept in answers::concepts(scenario_id) {
+            let row = browser
+                .text_content(&format!("#mastery-body tr[data-concept=\"{concept}\"]"))
+                .await
+                .unwrap_or_else(|| panic!("the mastery table has no row for {concept}"));
+            assert!(!row.contains("Never"), "the miss on {scenario_id} is not counted under {concept}: {row}");
+        }
+    }
+    let misconceptions = client.find_all(Locator::Css("#misconception-list li")).await.expect("find misconceptions");
+    assert!(!misconceptions.is_empty(), "the misconception profile is empty after {MISSED} misses");
+    browser.screenshot_at("#mastery-heading", "progress-mastery").await;
+
+    // Ten minutes later the misses are due, and the button deals a review round of them.
+    assert_eq!(make_review_items_due(&browser).await, MISSED);
+    client.refresh().await.expect("reload the progress page");
+    browser.wait_text_contains("#review-button", &format!("Review mistakes ({MISSED} due)")).await;
+    browser.screenshot_at("#review-heading", "progress-review-due").await;
+    browser.element("#review-button").await.click().await.expect("start the review round");
+
+    // The review round is marked as one and deals exactly the missed scenarios.
+    browser.wait_text_contains(".round-status", "Review round").await;
+    record_csp_violations(&browser).await;
+    let mut reviewed = BTreeSet::new();
+    for position in 1..=MISSED {
+        reviewed.insert(answer_by_click(&browser, position, MISSED, answers::correct_option).await);
+        if position == 1 {
+            browser.screenshot_at("#play", "review-scenario").await;
+        }
+        browser.press(Key::Enter.into()).await;
+    }
+    assert_eq!(reviewed, missed, "the review round did not deal the missed scenarios");
+
+    // Its results earn XP but offer no leaderboard submission.
+    browser.wait_text_contains("#results-title", "Review round complete").await;
+    let review_score: u64 = browser.text_content("#final-score").await.unwrap_or_default().trim().parse().expect("a score");
+    assert_eq!(review_score, 100 * MISSED as u64, "every review answer was correct");
+    let results = browser.text_content(".panel--results").await.unwrap_or_default();
+    assert!(results.contains("not ranked"), "the results do not say the round is not ranked: {results}");
+    assert!(results.contains("Due in 1 hour"), "the results do not say when the reviews come back: {results}");
+    assert!(
+        client.find(Locator::Css("[data-submit-link]")).await.is_err(),
+        "the review results link to the leaderboard form"
+    );
+    assert!(!browser.is_visible("#leaderboard-submit").await, "the leaderboard form is offered for a review round");
+    assert_eq!(csp_violations(&browser).await, json!([]), "the review round broke the Content-Security-Policy");
+    assert_eq!(number_in(&browser, "#summary-xp").await, ranked_score / 10 + review_score / 10);
+    assert_eq!(number_in(&browser, "#summary-played").await, 2);
+    assert_eq!(number_in(&browser, "#summary-completed").await, 2);
+    browser.screenshot_at("#play", "review-results").await;
+
+    // After a reload the form is still not offered for the review round.
+    client.refresh().await.expect("reload the game page");
+    browser.element("#game-stage [data-action=\"start\"]").await;
+    let stored = browser.local_storage_json("ikc.progress").await;
+    assert_eq!(stored["history"][1]["kind"], "review", "the review round is not stored as one: {stored}");
+    assert_eq!(stored["best_score"], ranked_score, "the best score counts the review round: {stored}");
+    let queue = stored["review_queue"].as_array().expect("a review list");
+    assert_eq!(queue.len(), MISSED, "one right answer must not clear a scenario: {queue:?}");
+    assert!(queue.iter().all(|item| item["right_in_a_row"] == 1), "{queue:?}");
+    let offered = browser.text_content("#submit-round-summary").await.unwrap_or_default();
+    assert!(
+        !browser.is_visible("#leaderboard-submit").await || offered.contains(&format!("{ranked_score} / 800")),
+        "the form offers the review round: {offered}"
+    );
+
+    // The history marks the review round, and the best score stays the ranked round's.
+    client.goto(&server.url("/progress/")).await.expect("open the progress page");
+    browser.wait_text("#stat-completed", "2 completed rounds", |text| text == "2").await;
+    assert_eq!(browser.text_content("#stat-best").await.unwrap_or_default(), format!("{ranked_score} / 800"));
+    let newest = browser.text_content("#history-list .history__item summary").await.unwrap_or_default();
+    assert!(newest.contains("Review round"), "the history does not mark the review round: {newest}");
+    browser.wait_text_contains("#review-button", "Review mistakes (0 due)").await;
+    browser.screenshot_at("#history-heading", "progress-history-review").await;
+
+    // The pattern reference holds every answered scenario with its story diagram.
+    client.goto(&server.url("/progress/reference/")).await.expect("open the pattern reference");
+    browser.wait_text_contains("#reference-count", "8 saved scenarios").await;
+    let diagrams = client
+        .find_all(Locator::Css(".reference-item figure.diagram svg title"))
+        .await
+        .expect("find reference diagrams");
+    assert_eq!(diagrams.len(), ROUND_SIZE, "every saved scenario shows its story diagram");
+    let reference = browser.text_content("#reference-list").await.unwrap_or_default();
+    assert!(reference.contains("Safe pattern"), "the reference shows no safe pattern: {reference}");
+    browser.screenshot_at(".reference-item", "reference").await;
+
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reference_sanitises_stored_diagrams() {
+    let Some(tools) = browser_tools() else { return };
+    let server = Server::start();
+    let driver = Driver::start(&tools);
+    let browser = driver.open_browser(1280, 900, false).await;
+    let client = &browser.client;
+
+    // A stored diagram with a script, an event handler, a foreign object and a link.
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
+               class=\"timeline\" viewBox=\"0 0 300 100\" width=\"300\" height=\"100\" role=\"img\" \
+               aria-labelledby=\"t\" onload=\"window.attacked = true\">\
+               <title id=\"t\">Retry story: stored</title><script>window.attacked = true;</script>\
+               <foreignObject><div xmlns=\"http://www.w3.org/1999/xhtml\">html</div></foreignObject>\
+               <a xlink:href=\"javascript:window.attacked = true\"><text x=\"10\" y=\"20\">link</text></a>\
+               <text class=\"tl-failure\" x=\"10\" y=\"50\" style=\"fill: red\">\u{2717} charged twice</text></svg>";
+    let progress = json!({
+        "schema_version": 2, "xp": 0, "games_played": 0, "completed": 0, "best_score": 0,
+        "history": [], "current_round_id": null, "review_queue": [],
+        "reference": [{
+            "scenario_id": "payments-lost-response-retry", "title": "Charge retried",
+            "category": "payments", "concepts": ["idempotency-keys"],
+            "best_option_text": "Replay the stored response.", "safer_pattern": "Store and replay.",
+            "correct_explanation": "The key finds the stored charge.", "contract": "IETF draft",
+            "source": "draft-ietf-httpapi-idempotency-key-header-07", "timeline_svg": svg,
+            "updated_at": "2026-12-04T10:00:00Z",
+        }],
+    });
+    client.goto(&server.url("/progress/reference/")).await.expect("open the pattern reference");
+    client
+        .execute("localStorage.setItem('ikc.progress', JSON.stringify(arguments[0]));", vec![progress])
+        .await
+        .expect("store progress");
+    client.refresh().await.expect("reload the pattern reference");
+
+    // The diagram shows its title and text, and nothing that could run or navigate.
+    browser.wait_text_contains(".reference-item figure svg title", "Retry story: stored").await;
+    let found = client
+        .execute(
+            "const svg = document.querySelector('.reference-item svg'); \
+             return [svg.querySelectorAll('script, foreignObject, a').length, svg.hasAttribute('onload'), \
+                     svg.querySelector('[style]') !== null, svg.textContent.includes('charged twice'), \
+                     window.attacked === true];",
+            vec![],
+        )
+        .await
+        .expect("inspect the diagram");
+    assert_eq!(found, json!([0, false, false, true, false]), "[unsafe elements, onload, style, text kept, script ran]");
+    browser.screenshot("reference-sanitised").await;
+
+    browser.close().await;
 }

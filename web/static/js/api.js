@@ -104,12 +104,29 @@ async function readBody(response) {
 const segment = encodeURIComponent;
 
 /**
- * POST /api/games/{slug}/rounds: deals a new round. The server avoids the scenarios in
- * `seenScenarioIds` while the bank has unseen ones left.
+ * POST /api/games/{slug}/rounds: deals a new ranked round. The server avoids the scenarios
+ * in `seenScenarioIds` while the bank has unseen ones left.
  */
 export async function startRound(slug, seenScenarioIds = []) {
   const json = { seen_scenario_ids: seenScenarioIds };
   return (await send('POST', `/api/games/${segment(slug)}/rounds`, { json })).body;
+}
+
+/**
+ * POST /api/games/{slug}/rounds with review_scenario_ids: deals a review round of exactly
+ * these 1 to 8 scenarios. `sourceRoundIds` names finished rounds in which they were
+ * answered: the server reviews only scenarios answered in one of them, so that a review
+ * cannot reveal the answers of a round still open. Review rounds earn XP but the
+ * leaderboard rejects them.
+ */
+export async function startReviewRound(slug, scenarioIds, sourceRoundIds) {
+  const json = { review_scenario_ids: scenarioIds, review_round_ids: sourceRoundIds };
+  return (await send('POST', `/api/games/${segment(slug)}/rounds`, { json })).body;
+}
+
+/** GET /api/games/{slug}/scenarios: the bank's scenario ids, titles and concept tags, without answers. */
+export async function listScenarios(slug) {
+  return (await send('GET', `/api/games/${segment(slug)}/scenarios`)).body;
 }
 
 /** GET /api/rounds/{round_id}: the dealt scenarios with the answers so far. */

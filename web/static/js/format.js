@@ -53,3 +53,55 @@ export function categoryLabel(category) {
   const text = words.join(' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * Label and summary of each concept tag, in the order the server lists concept scores.
+ * The tags and what they train are defined in content/README.md.
+ */
+export const CONCEPTS = [
+  { tag: 'natural-idempotency', label: 'Natural idempotency', summary: 'safe and idempotent methods and what they do not promise' },
+  { tag: 'idempotency-keys', label: 'Idempotency keys', summary: 'a client-supplied key whose first result the server stores and replays' },
+  { tag: 'request-fingerprints', label: 'Request fingerprints', summary: 'the same key sent with a different payload' },
+  { tag: 'in-flight-duplicates', label: 'In-flight duplicates', summary: 'a retry that arrives while the first request is still running' },
+  { tag: 'consistency-constraints', label: 'Consistency constraints', summary: 'unique constraints, conditional writes and transactions' },
+  { tag: 'async-jobs', label: 'Async jobs', summary: '202 Accepted with a status resource for long-running work' },
+  { tag: 'side-effect-dedup', label: 'Side-effect deduplication', summary: 'outbox, inbox and provider keys for emails, messages and charges' },
+  { tag: 'key-scope-retention', label: 'Key scope and retention', summary: 'which caller and route a key belongs to and how long it is kept' },
+  { tag: 'source-of-truth', label: 'Source of truth', summary: 'server-side state decides, never browser storage or a client address' },
+];
+
+/** Returns the label of a concept tag: "idempotency-keys" becomes "Idempotency keys". */
+export function conceptLabel(tag) {
+  const known = CONCEPTS.find((concept) => concept.tag === tag);
+  if (known) return known.label;
+  const text = String(tag).split('-').join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const relativeTimeFormat = new Intl.RelativeTimeFormat('en-GB', { numeric: 'auto' });
+const RELATIVE_UNITS = [
+  ['year', 365 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000],
+  ['week', 7 * 24 * 3600_000],
+  ['day', 24 * 3600_000],
+  ['hour', 3600_000],
+  ['minute', 60_000],
+];
+
+/**
+ * Formats an RFC 3339 timestamp relative to `now`, such as "3 days ago" or "in 10 minutes".
+ * The difference is rounded to whole minutes first, so 59 min 59 s reads "in 1 hour", and
+ * differences under half a minute read "just now".
+ */
+export function formatRelative(timestamp, now = Date.now()) {
+  const time = Date.parse(timestamp);
+  if (Number.isNaN(time)) return String(timestamp);
+  const minute = 60_000;
+  const difference = Math.round((time - now) / minute) * minute;
+  for (const [unit, milliseconds] of RELATIVE_UNITS) {
+    if (Math.abs(difference) >= milliseconds) {
+      return relativeTimeFormat.format(Math.round(difference / milliseconds), unit);
+    }
+  }
+  return 'just now';
+}

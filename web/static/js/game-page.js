@@ -14,11 +14,12 @@ const metric = play.dataset.metric;
 
 const store = new ProgressStore({ onNotice: showNotice });
 
-/** Shows XP, games played and completed rounds in the page's progress summary. */
+/** Shows XP, games played, completed rounds and missed scenarios due for review in the page's progress summary. */
 function renderSummary(progress) {
   required('#summary-xp').textContent = String(progress.xp);
   required('#summary-played').textContent = String(progress.games_played);
   required('#summary-completed').textContent = String(progress.completed);
+  required('#summary-due').textContent = String(store.dueReviewItems().length);
 }
 renderSummary(store.progress);
 store.subscribe(renderSummary);

@@ -6,14 +6,90 @@
 import * as api from './api.js';
 import { ApiProblem } from './api.js';
 import { hasNativeEnterAction, isTypingTarget, showNotice } from './dom.js';
-import { RETRY_POLICY, isTransient, withRetries } from './retry.js';
+import { MAX_REVIEW_ROUND_SIZE } from './review-schedule.js';
+import { RETRY_POLICY, isTransient, rejectedBeforeProcessing, withRetries } from './retry.js';
 
-/** Most seen scenario ids sent when a round starts; the server accepts up to 500. */
-const MAX_SEEN_SCENARIO_IDS = 500;
+/** Finished rounds whose scenarios a new ranked round avoids while the bank has others left. */
+const RECENT_ROUNDS_AVOIDED = 5;
 
-/** Returns whether a request was rejected before the server did anything (429 or 503). */
-function rejectedBeforeProcessing(error) {
-  return error instanceof ApiProblem && (error.status === 429 || error.status === 503);
+/** Raised when no missed scenario is due for review, so no review round can be dealt. */
+export class NothingDueError extends Error {
+  constructor() {
+    super('No missed scenario is due for review right now.');
+    this.name = 'NothingDueError';
+  }
+}
+
+/** Tells the player that a scenario left the review list because the server cannot deal it. */
+export function reportDroppedReview(title) {
+  showNotice(
+    `"${title}" left your review list: the server has no finished round of yours with it, so it cannot deal it for review.`,
+    'warning',
+  );
+}
+
+/** Maximum source rounds a review request may name. The server rejects more. */
+const MAX_REVIEW_SOURCE_ROUNDS = 200;
+
+/**
+ * Deals a review round of the missed scenarios that are due, the longest overdue first and
+ * at most 8, and remembers it as the round in progress. The request names the finished
+ * rounds in which those scenarios were answered, which the server requires.
+ *
+ * Scenarios the bank no longer holds leave the review list first. When the server rejects a
+ * scenario and names it in the problem's `scenario_id` member (because it has no finished
+ * round of this player with it), that scenario leaves the list too and the request is sent
+ * again without it; a 422 changed nothing on the server. Otherwise creating a round is not
+ * idempotent, so the request is repeated only when the server rejected it before
+ * processing it (429 or 503).
+ * @param {{store: import('./store.js').ProgressStore, slug: string, onDropped?: (title: string) => void}} options
+ * @returns {Promise<object>} the dealt round
+ * @throws {NothingDueError} when nothing is due
+ */
+export async function dealReviewRound({ store, slug, onDropped = () => {} }) {
+  const bank = await withRetries(() => api.listScenarios(slug));
+  store.dropRetiredFromReview(new Set(bank.scenarios.map((scenario) => scenario.id)));
+
+  for (;;) {
+    const due = store.dueReviewItems().slice(0, MAX_REVIEW_ROUND_SIZE);
+    if (due.length === 0) throw new NothingDueError();
+    const scenarioIds = due.map((item) => item.scenario_id);
+    const sourceRoundIds = store.roundIdsWithScenarios(scenarioIds, MAX_REVIEW_SOURCE_ROUNDS);
+    try {
+      const round = await withRetries(() => api.startReviewRound(slug, scenarioIds, sourceRoundIds), {
+        shouldRetry: rejectedBeforeProcessing,
+      });
+      store.recordRoundStarted(round.round_id);
+      return round;
+    } catch (error) {
+      const rejected = error instanceof ApiProblem && error.is('invalid-review-round') ? error.body?.scenario_id : undefined;
+      const item = due.find((candidate) => candidate.scenario_id === rejected);
+      if (!item) throw error;
+      store.dropFromReview(item.scenario_id);
+      onDropped(item.title);
+    }
+  }
+}
+
+/**
+ * Returns what the pattern reference keeps about an answered scenario: the story diagram,
+ * the best option and the safe pattern.
+ */
+function referenceItem(scenario, answer) {
+  const best = scenario.options.find((option) => option.id === answer.correct_option_id);
+  return {
+    scenario_id: scenario.id,
+    title: scenario.title,
+    category: scenario.category,
+    concepts: scenario.concepts ?? [],
+    best_option_text: best ? best.text : answer.correct_option_id,
+    safer_pattern: answer.safer_pattern,
+    correct_explanation: answer.correct_explanation,
+    contract: answer.contract,
+    source: answer.source,
+    timeline_svg: scenario.timeline_svg ?? null,
+    updated_at: new Date().toISOString(),
+  };
 }
 
 export class GameController {
@@ -31,6 +107,10 @@ export class GameController {
     /** One of idle, busy, question, answering, feedback, results, error. */
     this.phase = 'idle';
     this.round = null;
+    /** "ranked" or "review"; only ranked rounds may go on the leaderboard. */
+    this.kind = 'ranked';
+    /** The latest per-concept points of the current round, as the server reported them. */
+    this.conceptScores = [];
     /** The graded answers of the current round, by scenario id. */
     this.answers = new Map();
     this.score = 0;
@@ -45,6 +125,9 @@ export class GameController {
     switch (action) {
       case 'start':
         this.start();
+        break;
+      case 'review':
+        this.startReview();
         break;
       case 'resume':
         this.resume();
@@ -75,7 +158,15 @@ export class GameController {
   #showStart(message = null) {
     this.phase = 'idle';
     this.round = null;
-    this.view.renderStart({ message });
+    this.view.renderStart({ message, review: this.#reviewState() });
+  }
+
+  /** Returns how many missed scenarios are due for review and when the next one falls due. */
+  #reviewState() {
+    return {
+      due: this.store.dueReviewItems().length,
+      nextDueAt: this.store.nextReviewItem()?.due_at ?? null,
+    };
   }
 
   /**
@@ -116,7 +207,7 @@ export class GameController {
     this.view.renderBusy('Dealing scenarios…');
     let round;
     try {
-      const seen = this.store.recentScenarioIds(MAX_SEEN_SCENARIO_IDS);
+      const seen = this.store.recentScenarioIds(RECENT_ROUNDS_AVOIDED);
       round = await withRetries(() => api.startRound(this.slug, seen), { shouldRetry: rejectedBeforeProcessing });
     } catch (error) {
       this.phase = 'error';
@@ -124,6 +215,29 @@ export class GameController {
       return;
     }
     this.store.recordRoundStarted(round.round_id);
+    this.#load(round);
+  }
+
+  /** Deals a review round of the missed scenarios that are due. */
+  async startReview() {
+    if (this.phase === 'busy' || this.phase === 'answering') return;
+    this.phase = 'busy';
+    this.view.renderBusy('Dealing the scenarios you missed…');
+    let round;
+    try {
+      round = await dealReviewRound({ store: this.store, slug: this.slug, onDropped: reportDroppedReview });
+    } catch (error) {
+      if (error instanceof NothingDueError) {
+        this.#showStart(`${error.message} Missed scenarios come back 10 minutes after the miss.`);
+        return;
+      }
+      this.phase = 'error';
+      this.view.renderError(`The review round could not be started. ${error.message}`, {
+        retryLabel: 'Start the review round',
+        retryAction: 'review',
+      });
+      return;
+    }
     this.#load(round);
   }
 
@@ -162,7 +276,7 @@ export class GameController {
       this.#showStart(message);
       return;
     }
-    if (!round.finished) {
+    if (!round.finished && round.answers.length > 0) {
       const position = round.scenarios.findIndex((scenario) => !round.answers.some((answer) => answer.scenario_id === scenario.id));
       showNotice(`Welcome back: your round continues at scenario ${position + 1} of ${round.scenarios.length}.`, 'info');
     }
@@ -171,6 +285,8 @@ export class GameController {
 
   #load(round) {
     this.round = round;
+    this.kind = round.kind === 'review' ? 'review' : 'ranked';
+    this.conceptScores = round.concept_scores ?? [];
     this.answers = new Map(round.answers.map((answer) => [answer.scenario_id, answer]));
     this.score = round.score;
     this.recorded = null;
@@ -201,6 +317,7 @@ export class GameController {
       total: this.round.scenarios.length,
       score: this.score,
       maxScore: this.round.max_score,
+      kind: this.kind,
     });
     this.view.focusScenario();
   }
@@ -242,6 +359,8 @@ export class GameController {
 
     this.answers.set(scenario.id, outcome);
     this.score = outcome.round_score ?? this.#sumPoints();
+    if (outcome.concept_scores) this.conceptScores = outcome.concept_scores;
+    this.#saveReference(scenario, outcome);
     const finished = this.answers.size === this.round.scenarios.length;
     if (finished) this.#recordFinished();
     this.phase = 'feedback';
@@ -254,11 +373,20 @@ export class GameController {
       const round = await withRetries(() => api.getRound(this.round.round_id));
       const answer = round.answers.find((candidate) => candidate.scenario_id === scenario.id);
       if (!answer) throw new Error('The server reported an earlier answer but did not return it.');
-      return { ...answer, round_score: round.score };
+      return { ...answer, round_score: round.score, concept_scores: round.concept_scores };
     } catch (error) {
       this.phase = 'question';
       this.view.renderAnswerFailed(`This scenario was already answered elsewhere, and that answer could not be loaded. ${error.message}`);
       return null;
+    }
+  }
+
+  /** Saves the scenario for the pattern reference. A failure there must not stop the game. */
+  #saveReference(scenario, answer) {
+    try {
+      this.store.recordReference(referenceItem(scenario, answer));
+    } catch (error) {
+      console.warn(`The pattern reference could not save scenario ${scenario.id}: ${error.message}`);
     }
   }
 
@@ -280,11 +408,16 @@ export class GameController {
     this.#showScenario();
   }
 
-  /** Builds the history entry of the finished round and records it once. */
+  /**
+   * Builds the history entry of the finished round and records it once, with each
+   * scenario's concepts and the misconception behind a missed answer. Also notes each
+   * scenario's place on the review list afterwards, for the results.
+   */
   #recordFinished() {
     if (this.recorded) return this.recorded;
     const entry = {
       round_id: this.round.round_id,
+      kind: this.kind,
       finished_at: new Date().toISOString(),
       expires_at: this.round.expires_at,
       score: this.score,
@@ -292,18 +425,29 @@ export class GameController {
       scenarios: this.round.scenarios.map((scenario) => {
         const answer = this.answers.get(scenario.id);
         const chosen = scenario.options.find((option) => option.id === answer.option_id);
-        return {
+        const recorded = {
           id: scenario.id,
           title: scenario.title,
           category: scenario.category,
+          concepts: scenario.concepts ?? [],
           chosen_text: chosen ? chosen.text : answer.option_id,
           verdict: answer.verdict,
           points: answer.points,
         };
+        if (answer.misconception) recorded.misconception = answer.misconception;
+        return recorded;
       }),
     };
+    const queuedBefore = new Set(this.store.progress.review_queue.map((item) => item.scenario_id));
     const result = this.store.recordFinishedRound(entry);
-    this.recorded = { ...result, entry: this.store.findRound(entry.round_id) ?? entry };
+    const queuedAfter = new Map(this.store.progress.review_queue.map((item) => [item.scenario_id, item]));
+    const reviewStatus = new Map(
+      entry.scenarios.map(({ id }) => [
+        id,
+        { dueAt: queuedAfter.get(id)?.due_at, cleared: result.added && queuedBefore.has(id) && !queuedAfter.has(id) },
+      ]),
+    );
+    this.recorded = { ...result, entry: this.store.findRound(entry.round_id) ?? entry, reviewStatus };
     this.onRoundFinished(this.recorded.entry);
     return this.recorded;
   }
@@ -314,6 +458,9 @@ export class GameController {
     const recorded = this.#recordFinished();
     this.phase = 'results';
     this.view.renderResults({
+      kind: this.kind,
+      conceptScores: this.conceptScores,
+      reviewDue: this.store.dueReviewItems().length,
       score: this.score,
       maxScore: this.round.max_score,
       metric: this.metric,
@@ -328,6 +475,7 @@ export class GameController {
           verdict: answer.verdict,
           points: answer.points,
           maxPoints: answer.max_points,
+          review: recorded.reviewStatus.get(scenario.id),
         };
       }),
     });

@@ -112,20 +112,24 @@ export class LeaderboardController {
     this.emptyMessage.hidden = entries.length > 0;
   }
 
-  /** Offers the newest finished round that is not on the board and has not expired. */
+  /** Offers the newest finished ranked round that is not on the board and has not expired. */
   offerLatest() {
     const now = Date.now();
     const candidate = this.store.progress.history
-      .filter((entry) => !entry.leaderboard_entry_id)
+      .filter((entry) => entry.kind === 'ranked' && !entry.leaderboard_entry_id)
       .filter((entry) => entry.expires_at === undefined || Date.parse(entry.expires_at) > now)
       .at(-1);
     if (candidate) this.offerRound(candidate);
     else this.submitBox.hidden = true;
   }
 
-  /** Shows the submission form for one finished round, unless it is already on the board. */
+  /**
+   * Shows the submission form for one finished round, unless it is a review round (the
+   * leaderboard rejects those) or already on the board. Either of those hides the form.
+   */
   offerRound(entry) {
-    if (entry.leaderboard_entry_id) {
+    if (entry.kind !== 'ranked' || entry.leaderboard_entry_id) {
+      this.offered = null;
       this.submitBox.hidden = true;
       return;
     }
@@ -279,6 +283,11 @@ export class LeaderboardController {
       this.#setFieldError(error.message);
       this.#setStatus('The nickname was rejected; change it and submit again.', 'error');
       this.nickname.focus();
+      return;
+    }
+    if (error instanceof ApiProblem && error.is('review-round-not-ranked')) {
+      this.#setStatus(`${error.message} Play a ranked round to get on the leaderboard.`, 'error');
+      this.form.hidden = true;
       return;
     }
     if (error instanceof ApiProblem && (error.is('round-expired') || error.is('unknown-round'))) {

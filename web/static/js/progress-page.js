@@ -1,26 +1,109 @@
 /**
- * Entry point of the progress page: totals, review history, export, import, reset and
- * the data set aside in quarantine.
+ * Entry point of the progress page: totals, the review list with its "Review mistakes"
+ * button, mastery by concept, the misconception profile, the round history, export,
+ * import, reset and the data set aside in quarantine.
  */
 
+import * as api from './api.js';
 import { downloadText, required, showNotice } from './dom.js';
-import { renderHistory, renderQuarantine, renderTotals } from './progress-view.js';
+import { plural } from './format.js';
+import { dealReviewRound, NothingDueError, reportDroppedReview } from './game.js';
+import { conceptMastery, misconceptionProfile } from './mastery.js';
+import {
+  renderHistory,
+  renderMastery,
+  renderMasteryStatus,
+  renderMisconceptions,
+  renderQuarantine,
+  renderReferenceCount,
+  renderReview,
+  renderTotals,
+} from './progress-view.js';
+import { withRetries } from './retry.js';
 import { ProgressFormatError, ProgressStore } from './store.js';
 
 /** Largest import file accepted, in bytes; a year of daily rounds is far below this. */
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
+/** How often the review list is redrawn, so scenarios that fall due show up without a reload. */
+const REVIEW_REFRESH_MS = 30_000;
+
 const page = required('#progress-page');
 const maxScore = Number(page.dataset.maxScore);
+const slug = page.dataset.gameSlug;
 const store = new ProgressStore({ onNotice: showNotice });
+
+/** Scenario summaries from the bank by id; empty until the listing has loaded. */
+let bank = new Map();
+/** Whether a review round is being dealt, so the button stays disabled meanwhile. */
+let dealing = false;
+
+function renderReviewSection() {
+  renderReview({
+    queue: store.progress.review_queue,
+    due: store.dueReviewItems().length,
+    nextDue: store.nextReviewItem(),
+    roundInProgress: store.progress.current_round_id !== null,
+    busy: dealing,
+  });
+}
+
+function renderMasterySection() {
+  const mastery = conceptMastery(store.progress.history, bank);
+  renderMastery(mastery);
+  if (mastery.unmapped > 0) {
+    renderMasteryStatus(
+      `${plural(mastery.unmapped, 'answer')} from older rounds could not be counted, because the list of scenarios ` +
+        'and their concepts has not loaded or no longer holds those scenarios.',
+    );
+  } else {
+    renderMasteryStatus('');
+  }
+}
 
 function render() {
   renderTotals(store.progress, maxScore);
+  renderReviewSection();
+  renderMasterySection();
+  renderMisconceptions(misconceptionProfile(store.progress.history));
+  renderReferenceCount(store.progress.reference.length);
   renderHistory(store.progress.history);
   renderQuarantine(store.listQuarantine());
 }
 render();
 store.subscribe(render);
+setInterval(renderReviewSection, REVIEW_REFRESH_MS);
+
+// The bank listing maps scenarios of rounds recorded before concepts were stored.
+withRetries(() => api.listScenarios(slug))
+  .then((listing) => {
+    bank = new Map(listing.scenarios.map((scenario) => [scenario.id, scenario]));
+    renderMasterySection();
+  })
+  .catch((error) => {
+    renderMasteryStatus(`The list of scenarios could not be loaded, so older rounds may be missing from this table: ${error.message}`);
+  });
+
+// Review mistakes: deal a review round of the due scenarios, then play it on the game page.
+const reviewStatus = required('#review-status');
+required('#review-button').addEventListener('click', async () => {
+  if (dealing) return;
+  dealing = true;
+  renderReviewSection();
+  reviewStatus.className = 'form-status';
+  reviewStatus.textContent = 'Dealing the scenarios you missed…';
+  try {
+    await dealReviewRound({ store, slug, onDropped: reportDroppedReview });
+    reviewStatus.textContent = 'Your review round is ready. Opening the game…';
+    window.location.assign(`/games/${encodeURIComponent(slug)}/#play`);
+  } catch (error) {
+    dealing = false;
+    renderReviewSection();
+    reviewStatus.classList.add('form-status--error');
+    reviewStatus.textContent =
+      error instanceof NothingDueError ? error.message : `The review round could not be started. ${error.message}`;
+  }
+});
 
 function today() {
   return new Date().toISOString().slice(0, 10);

@@ -41,6 +41,14 @@ export function isTransient(error) {
   return error instanceof ApiProblem && [429, 500, 502, 503, 504].includes(error.status);
 }
 
+/**
+ * Returns whether a request was rejected before the server did anything (429 or 503), so
+ * even a request that is not idempotent may be sent again.
+ */
+export function rejectedBeforeProcessing(error) {
+  return error instanceof ApiProblem && (error.status === 429 || error.status === 503);
+}
+
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,232 +1,28 @@
 /**
- * Local progress, kept in localStorage under one key with a versioned schema. Data that
- * cannot be read (invalid JSON, a foreign shape, another schema version) is copied to a
- * quarantine key and reported, never erased.
+ * Local progress, kept in localStorage under one key with a versioned schema (see
+ * progress-schema.js). Data that cannot be read (invalid JSON, a foreign shape, a newer
+ * schema version) is copied to a quarantine key and reported, never erased.
  */
 
 import { plural } from './format.js';
+import {
+  bestRankedScore,
+  emptyProgress,
+  EXPORT_APP,
+  experiencePoints,
+  mergeProgress,
+  mergeReference,
+  parseProgressFile,
+  validateFinishedRound,
+  validateProgress,
+  validateReferenceItem,
+} from './progress-schema.js';
+import { applyRound, dueItems, nextDueItem } from './review-schedule.js';
+
+export { ProgressFormatError, SCHEMA_VERSION, EXPORT_APP, emptyProgress, experiencePoints } from './progress-schema.js';
 
 export const STORAGE_KEY = 'ikc.progress';
 export const QUARANTINE_PREFIX = 'ikc.progress.quarantine.';
-export const SCHEMA_VERSION = 1;
-
-/** Marker of an exported progress file. */
-export const EXPORT_APP = 'idempotency-key-clinic';
-
-const VERDICTS = new Set(['correct', 'partial', 'unsafe']);
-const TOP_LEVEL_FIELDS = new Set([
-  'schema_version', 'xp', 'games_played', 'completed', 'best_score', 'history', 'current_round_id',
-]);
-/** Maximum length of an id or text in stored or imported data, in characters. */
-const MAX_TEXT_LENGTH = 2_000;
-
-/** Data that does not match the progress schema; the message names the field. */
-export class ProgressFormatError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'ProgressFormatError';
-  }
-}
-
-/** Returns progress with nothing played. */
-export function emptyProgress() {
-  return {
-    schema_version: SCHEMA_VERSION,
-    xp: 0,
-    games_played: 0,
-    completed: 0,
-    best_score: 0,
-    history: [],
-    current_round_id: null,
-  };
-}
-
-/** Returns the experience points a finished round earns: a tenth of its score, rounded down. */
-export function experiencePoints(score) {
-  return Math.floor(score / 10);
-}
-
-// --- Validation -------------------------------------------------------------------------
-
-function fail(message) {
-  throw new ProgressFormatError(message);
-}
-
-function isPlainObject(value) {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function count(value, field) {
-  if (!Number.isSafeInteger(value) || value < 0) fail(`${field} must be a whole number of 0 or more`);
-  return value;
-}
-
-function text(value, field, { optional = false } = {}) {
-  if (optional && (value === undefined || value === null)) return undefined;
-  if (typeof value !== 'string' || value === '' || value.length > MAX_TEXT_LENGTH) {
-    fail(`${field} must be a text of 1 to ${MAX_TEXT_LENGTH} characters`);
-  }
-  return value;
-}
-
-function timestamp(value, field, { optional = false } = {}) {
-  if (optional && (value === undefined || value === null)) return undefined;
-  text(value, field);
-  if (Number.isNaN(Date.parse(value))) fail(`${field} must be a date and time such as 2026-12-04T10:00:00Z`);
-  return value;
-}
-
-function validateScenario(value, field) {
-  if (!isPlainObject(value)) fail(`${field} must be an object`);
-  if (!VERDICTS.has(value.verdict)) fail(`${field}.verdict must be correct, partial or unsafe`);
-  return {
-    id: text(value.id, `${field}.id`),
-    title: text(value.title, `${field}.title`),
-    category: text(value.category, `${field}.category`),
-    chosen_text: text(value.chosen_text, `${field}.chosen_text`),
-    verdict: value.verdict,
-    points: count(value.points, `${field}.points`),
-  };
-}
-
-function validateHistoryEntry(value, field) {
-  if (!isPlainObject(value)) fail(`${field} must be an object`);
-  const maxScore = count(value.max_score, `${field}.max_score`);
-  const score = count(value.score, `${field}.score`);
-  if (score > maxScore) fail(`${field}.score is higher than its max_score`);
-  if (!Array.isArray(value.scenarios)) fail(`${field}.scenarios must be a list`);
-  const entry = {
-    round_id: text(value.round_id, `${field}.round_id`),
-    finished_at: timestamp(value.finished_at, `${field}.finished_at`),
-    score,
-    max_score: maxScore,
-    scenarios: value.scenarios.map((scenario, index) => validateScenario(scenario, `${field}.scenarios[${index}]`)),
-  };
-  const expiresAt = timestamp(value.expires_at, `${field}.expires_at`, { optional: true });
-  if (expiresAt !== undefined) entry.expires_at = expiresAt;
-  const entryId = text(value.leaderboard_entry_id, `${field}.leaderboard_entry_id`, { optional: true });
-  if (entryId !== undefined) entry.leaderboard_entry_id = entryId;
-  return entry;
-}
-
-/**
- * Checks that `value` is progress of the current schema and returns a clean copy.
- * @throws {ProgressFormatError} naming the first field that does not match
- */
-export function validateProgress(value) {
-  if (!isPlainObject(value)) fail('the data is not a progress object');
-  if (!('schema_version' in value)) fail('the data has no schema_version, so it is not progress of this game');
-  const version = value.schema_version;
-  if (version !== SCHEMA_VERSION) {
-    if (Number.isInteger(version) && version > SCHEMA_VERSION) {
-      fail(`it uses schema version ${version}, written by a newer version of the game than this page (version ${SCHEMA_VERSION})`);
-    }
-    fail(`it uses schema version ${JSON.stringify(version)}, which this page (version ${SCHEMA_VERSION}) cannot read`);
-  }
-  for (const field of Object.keys(value)) {
-    if (!TOP_LEVEL_FIELDS.has(field)) fail(`it has an unexpected field "${field}"`);
-  }
-  if (!Array.isArray(value.history)) fail('history must be a list');
-
-  const history = value.history.map((entry, index) => validateHistoryEntry(entry, `history[${index}]`));
-  const roundIds = new Set();
-  for (const entry of history) {
-    if (roundIds.has(entry.round_id)) fail(`history lists round ${entry.round_id} twice`);
-    roundIds.add(entry.round_id);
-  }
-  return {
-    schema_version: SCHEMA_VERSION,
-    xp: count(value.xp, 'xp'),
-    games_played: count(value.games_played, 'games_played'),
-    completed: count(value.completed, 'completed'),
-    best_score: count(value.best_score, 'best_score'),
-    history,
-    current_round_id: text(value.current_round_id, 'current_round_id', { optional: true }) ?? null,
-  };
-}
-
-// --- Merging ----------------------------------------------------------------------------
-
-function historyXp(history) {
-  return history.reduce((sum, entry) => sum + experiencePoints(entry.score), 0);
-}
-
-/**
- * Merges `incoming` progress into `local`. History is deduplicated by round id. Totals are
- * recomputed from the merged history, plus whatever either side counted beyond its own
- * history (the larger of the two, since both may count the same unrecorded rounds). So
- * importing the same file twice changes nothing the second time.
- * @returns {{progress: object, added: number, alreadyPresent: number}}
- */
-export function mergeProgress(local, incoming) {
-  const byRound = new Map(local.history.map((entry) => [entry.round_id, { ...entry }]));
-  let added = 0;
-  let alreadyPresent = 0;
-  for (const entry of incoming.history) {
-    const existing = byRound.get(entry.round_id);
-    if (existing) {
-      alreadyPresent += 1;
-      existing.leaderboard_entry_id ??= entry.leaderboard_entry_id;
-      existing.expires_at ??= entry.expires_at;
-      continue;
-    }
-    byRound.set(entry.round_id, { ...entry });
-    added += 1;
-  }
-  const history = [...byRound.values()].sort((a, b) => Date.parse(a.finished_at) - Date.parse(b.finished_at));
-  for (const entry of history) {
-    if (entry.leaderboard_entry_id === undefined) delete entry.leaderboard_entry_id;
-    if (entry.expires_at === undefined) delete entry.expires_at;
-  }
-
-  const extra = (progress, total, derived) => Math.max(0, total(progress) - derived(progress));
-  const completed =
-    history.length +
-    Math.max(
-      extra(local, (p) => p.completed, (p) => p.history.length),
-      extra(incoming, (p) => p.completed, (p) => p.history.length),
-    );
-  const xp =
-    historyXp(history) +
-    Math.max(extra(local, (p) => p.xp, (p) => historyXp(p.history)), extra(incoming, (p) => p.xp, (p) => historyXp(p.history)));
-  const unfinished = Math.max(
-    extra(local, (p) => p.games_played, (p) => p.completed),
-    extra(incoming, (p) => p.games_played, (p) => p.completed),
-  );
-  const bestScore = Math.max(local.best_score, incoming.best_score, ...history.map((entry) => entry.score));
-
-  return {
-    progress: {
-      schema_version: SCHEMA_VERSION,
-      xp,
-      games_played: completed + unfinished,
-      completed,
-      best_score: bestScore,
-      history,
-      current_round_id: local.current_round_id,
-    },
-    added,
-    alreadyPresent,
-  };
-}
-
-/**
- * Reads an exported progress file: either the export wrapper or a bare progress object.
- * @throws {ProgressFormatError} when the text is not JSON or not progress of this game
- */
-export function parseProgressFile(fileText) {
-  let data;
-  try {
-    data = JSON.parse(fileText);
-  } catch (error) {
-    throw new ProgressFormatError(`the file is not valid JSON (${error.message})`);
-  }
-  if (isPlainObject(data) && 'progress' in data) {
-    if (data.app !== EXPORT_APP) fail('the file was not exported by Idempotency Key Clinic');
-    data = data.progress;
-  }
-  return validateProgress(data);
-}
 
 // --- Storage ----------------------------------------------------------------------------
 
@@ -365,12 +161,13 @@ export class ProgressStore {
   }
 
   /**
-   * Records a finished round once. Recording the same round id again changes nothing, so
-   * a reload after the last answer cannot count a round twice.
+   * Records a finished round once: its history entry, XP, the completed count, the best
+   * score (ranked rounds only) and the review queue. Recording the same round id again
+   * changes nothing, so a reload after the last answer cannot count a round twice.
    * @returns {{added: boolean, xpEarned: number}}
    */
   recordFinishedRound(entry) {
-    const checked = validateHistoryEntry(entry, 'round');
+    const checked = validateFinishedRound(entry);
     return this.#update((progress) => {
       if (progress.current_round_id === checked.round_id) progress.current_round_id = null;
       if (progress.history.some((existing) => existing.round_id === checked.round_id)) {
@@ -379,7 +176,8 @@ export class ProgressStore {
       progress.history.push(checked);
       progress.completed += 1;
       progress.xp += experiencePoints(checked.score);
-      progress.best_score = Math.max(progress.best_score, checked.score);
+      progress.best_score = Math.max(progress.best_score, bestRankedScore([checked]));
+      progress.review_queue = applyRound(progress.review_queue, checked);
       return { added: true, xpEarned: experiencePoints(checked.score) };
     });
   }
@@ -392,14 +190,67 @@ export class ProgressStore {
     });
   }
 
-  /** Returns up to `limit` distinct scenario ids from the finished rounds, newest round first. */
-  recentScenarioIds(limit) {
+  /**
+   * Saves what the pattern reference shows about one answered scenario, replacing what an
+   * earlier answer saved.
+   * @throws {ProgressFormatError} when the item does not match the schema
+   */
+  recordReference(item) {
+    const checked = validateReferenceItem(item, 'reference item');
+    this.#update((progress) => {
+      progress.reference = mergeReference(progress.reference, [checked]);
+    });
+  }
+
+  /**
+   * Removes review items whose scenario the bank no longer holds, since the server cannot
+   * deal them. Returns how many were removed.
+   * @param {Set<string>} bankScenarioIds
+   */
+  dropRetiredFromReview(bankScenarioIds) {
+    if (this.progress.review_queue.every((item) => bankScenarioIds.has(item.scenario_id))) return 0;
+    return this.#update((progress) => {
+      const before = progress.review_queue.length;
+      progress.review_queue = progress.review_queue.filter((item) => bankScenarioIds.has(item.scenario_id));
+      return before - progress.review_queue.length;
+    });
+  }
+
+  /** Returns the review items due at `now`, the longest overdue first. */
+  dueReviewItems(now = Date.now()) {
+    return dueItems(this.progress.review_queue, now);
+  }
+
+  /** Returns the review item that falls due next after `now`, or null. */
+  nextReviewItem(now = Date.now()) {
+    return nextDueItem(this.progress.review_queue, now);
+  }
+
+  /**
+   * Returns the ids of the finished rounds that contain any of `scenarioIds`, newest first
+   * and at most `limit`.
+   */
+  roundIdsWithScenarios(scenarioIds, limit) {
+    const wanted = new Set(scenarioIds);
+    return this.progress.history
+      .filter((entry) => entry.scenarios.some((scenario) => wanted.has(scenario.id)))
+      .map((entry) => entry.round_id)
+      .reverse()
+      .slice(0, limit);
+  }
+
+  /** Takes one scenario off the review list, for example when the server cannot deal it. */
+  dropFromReview(scenarioId) {
+    this.#update((progress) => {
+      progress.review_queue = progress.review_queue.filter((item) => item.scenario_id !== scenarioId);
+    });
+  }
+
+  /** Returns the distinct scenario ids of the newest `rounds` finished rounds, of either kind. */
+  recentScenarioIds(rounds) {
     const ids = new Set();
-    for (const entry of [...this.progress.history].reverse()) {
-      for (const scenario of entry.scenarios) {
-        if (ids.size >= limit) return [...ids];
-        ids.add(scenario.id);
-      }
+    for (const entry of this.progress.history.slice(-rounds)) {
+      for (const scenario of entry.scenarios) ids.add(scenario.id);
     }
     return [...ids];
   }

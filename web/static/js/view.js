@@ -4,21 +4,22 @@
  * actions to the controller.
  */
 
+import { diagramFigure } from './diagram.js';
 import { h, replaceChildren, scrollIntoView } from './dom.js';
-import { asSentence, categoryLabel, plural, verdictInfo } from './format.js';
+import { asSentence, categoryLabel, conceptLabel, formatDateTime, formatRelative, plural, verdictInfo } from './format.js';
 
 /**
  * Splits text on backticks into text and <code> elements, so stories can quote headers
  * such as `Idempotency-Key: "k1"` without any HTML in the content.
  */
-function withInlineCode(content) {
+export function withInlineCode(content) {
   return String(content)
     .split('`')
     .map((part, index) => (index % 2 === 1 ? h('code', {}, part) : part));
 }
 
 /** Returns paragraphs for text whose paragraphs are separated by blank lines. */
-function paragraphs(content, attributes = {}) {
+export function paragraphs(content, attributes = {}) {
   return String(content)
     .split(/\n\s*\n/)
     .map((paragraph) => paragraph.trim())
@@ -50,6 +51,72 @@ function button(label, action, { primary = false, keys = null } = {}) {
   );
 }
 
+/** Returns a line about the review queue for the start panel, or null when it is empty. */
+function reviewHint({ due, nextDueAt }) {
+  if (due > 0) {
+    return h(
+      'p',
+      { class: 'hint' },
+      `${plural(due, 'scenario')} you missed ${due === 1 ? 'is' : 'are'} due for review. `,
+      'A review round deals only those (up to 8), earns XP and stays off the leaderboard.',
+    );
+  }
+  if (!nextDueAt) return null;
+  return h(
+    'p',
+    { class: 'hint' },
+    'The next scenario you missed is due for review ',
+    h('time', { datetime: nextDueAt, title: formatDateTime(nextDueAt) }, formatRelative(nextDueAt)),
+    '.',
+  );
+}
+
+/**
+ * Returns the per-concept table of a round's results, or null when the round has no concept
+ * scores.
+ * @param {Array<{concept: string, points: number, max_points: number, scenarios: number}>} conceptScores
+ */
+function conceptScoreTable(conceptScores) {
+  if (!conceptScores || conceptScores.length === 0) return null;
+  return h(
+    'div',
+    { class: 'table-scroll', role: 'region', 'aria-labelledby': 'concept-scores-caption', tabindex: '0' },
+    h(
+      'table',
+      { class: 'summary-table concept-scores', id: 'concept-scores' },
+      h('caption', { id: 'concept-scores-caption' }, 'Points by concept in this round'),
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', { scope: 'col' }, 'Concept'), h('th', { scope: 'col' }, 'Scenarios'),
+          h('th', { scope: 'col' }, 'Points'), h('th', { scope: 'col' }, 'Share')),
+      ),
+      h(
+        'tbody',
+        {},
+        conceptScores.map((score) => {
+          const share = score.max_points > 0 ? Math.round((100 * score.points) / score.max_points) : 0;
+          return h(
+            'tr',
+            { 'data-concept': score.concept },
+            h('th', { scope: 'row' }, conceptLabel(score.concept)),
+            h('td', { class: 'number' }, String(score.scenarios)),
+            h('td', { class: 'number' }, `${score.points} / ${score.max_points}`),
+            h('td', { class: 'number' }, `${share} %`),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+/** Returns a scenario's place on the review list after the round, for the results table. */
+function reviewStatus({ dueAt, cleared } = {}) {
+  if (dueAt) return ['Due ', h('time', { datetime: dueAt, title: formatDateTime(dueAt) }, formatRelative(dueAt))];
+  if (cleared) return 'Cleared: right twice in a row';
+  return 'Not listed';
+}
+
 /** The game area's DOM. */
 export class GameView {
   /** @param {HTMLElement} stage the element the game renders into */
@@ -70,15 +137,25 @@ export class GameView {
     });
   }
 
-  /** Shows the start panel, with an optional message above the button. */
-  renderStart({ message = null, label = 'Start round' } = {}) {
+  /**
+   * Shows the start panel, with an optional message above the buttons. `review` tells how
+   * many missed scenarios are due for review and when the next one falls due.
+   * @param {{message?: string|null, label?: string, review?: {due: number, nextDueAt: string|null}}} [options]
+   */
+  renderStart({ message = null, label = 'Start round', review = { due: 0, nextDueAt: null } } = {}) {
     replaceChildren(
       this.stage,
       h(
         'div',
         { class: 'panel panel--start' },
         message ? h('p', {}, message) : null,
-        h('p', {}, button(label, 'start', { primary: true, keys: 'Enter' })),
+        h(
+          'p',
+          { class: 'actions' },
+          button(label, 'start', { primary: true, keys: 'Enter' }),
+          review.due > 0 ? button(`Review mistakes (${review.due} due)`, 'review') : null,
+        ),
+        reviewHint(review),
         h(
           'p',
           { class: 'hint' },
@@ -117,9 +194,10 @@ export class GameView {
   /**
    * Shows one scenario with its options, numbered from 1.
    * @param {object} scenario a dealt scenario from the API
-   * @param {{index: number, total: number, score: number, maxScore: number}} position
+   * @param {{index: number, total: number, score: number, maxScore: number, kind: string}} position
+   *   `kind` is the round's kind, "ranked" or "review"
    */
-  renderScenario(scenario, { index, total, score, maxScore }) {
+  renderScenario(scenario, { index, total, score, maxScore, kind }) {
     const options = scenario.options.map((option, optionIndex) =>
       h(
         'li',
@@ -146,6 +224,7 @@ export class GameView {
       h(
         'div',
         { class: 'round-status' },
+        kind === 'review' ? h('p', { class: 'round-status__kind' }, h('span', { class: 'tag tag--review' }, 'Review round')) : null,
         h('p', { class: 'round-status__position', id: 'round-position' }, `Scenario ${index + 1} of ${total}`),
         h('progress', { class: 'round-status__bar', max: total, value: index, 'aria-labelledby': 'round-position' }),
         h('p', { class: 'round-status__score' }, 'Score ', h('strong', { id: 'round-score' }, String(score)), ` / ${maxScore}`),
@@ -168,6 +247,7 @@ export class GameView {
           h('code', {}, `${scenario.operation.method} ${scenario.operation.path}`),
         ),
         paragraphs(scenario.story, { class: 'scenario__story' }),
+        diagramFigure(scenario.timeline_svg, { caption: 'The retry story as a sequence diagram' }),
         h('p', { class: 'scenario__question', id: 'scenario-question' }, h('strong', {}, withInlineCode(scenario.question))),
         h('ol', { class: 'options', 'aria-labelledby': 'scenario-question' }, options),
       ),
@@ -249,6 +329,7 @@ export class GameView {
       ),
       h('h5', {}, 'Why'),
       paragraphs(answer.explanation),
+      diagramFigure(answer.outcome_svg, { caption: 'What happens next with your choice', tone: answer.verdict }),
       answer.misconception ? [h('h5', {}, 'The misconception'), h('p', {}, withInlineCode(asSentence(answer.misconception)))] : null,
       h('h5', {}, chosenBest ? 'The pattern you applied' : 'Safer pattern'),
       paragraphs(answer.safer_pattern),
@@ -263,6 +344,7 @@ export class GameView {
               correctOption ? withInlineCode(correctOption.text) : '',
             ),
             paragraphs(answer.correct_explanation),
+            diagramFigure(answer.best_outcome_svg, { caption: 'With the best choice', tone: 'correct' }),
           ],
       h(
         'p',
@@ -284,24 +366,37 @@ export class GameView {
   }
 
   /**
-   * Shows the round's results.
-   * @param {{score: number, maxScore: number, metric: string, xpEarned: number, newlyRecorded: boolean,
-   *          rows: Array<{title: string, chosenText: string, verdict: string, points: number, maxPoints: number}>}} results
+   * Shows the round's results: the score, XP, each answer with its place on the review list,
+   * and the points by concept. A review round offers no leaderboard submission.
+   * @param {{kind: string, score: number, maxScore: number, metric: string, xpEarned: number, newlyRecorded: boolean,
+   *          conceptScores: Array<object>, reviewDue: number,
+   *          rows: Array<{title: string, chosenText: string, verdict: string, points: number, maxPoints: number,
+   *                       review: {dueAt?: string, cleared?: boolean}}>}} results
    */
-  renderResults({ score, maxScore, metric, xpEarned, newlyRecorded, rows }) {
+  renderResults({ kind, score, maxScore, metric, xpEarned, newlyRecorded, conceptScores, reviewDue, rows }) {
     const tally = { correct: 0, partial: 0, unsafe: 0 };
     for (const row of rows) if (row.verdict in tally) tally[row.verdict] += 1;
+    const review = kind === 'review';
 
     replaceChildren(
       this.stage,
       h(
         'div',
-        { class: 'panel panel--results' },
-        h('h3', { id: 'results-title', tabindex: '-1' }, 'Round complete'),
+        { class: `panel panel--results${review ? ' panel--review' : ''}`, 'data-round-kind': kind },
+        h('h3', { id: 'results-title', tabindex: '-1' }, review ? 'Review round complete' : 'Round complete'),
+        review
+          ? h(
+              'p',
+              { class: 'notice notice--info', id: 'review-round-note' },
+              h('strong', {}, 'Review round: '),
+              'practice with the scenarios you missed. It earns XP and counts as a played and completed game, ' +
+                'but it is not ranked, so it cannot go on the leaderboard and does not change your best score.',
+            )
+          : null,
         h(
           'p',
           { class: 'final-score' },
-          h('span', { class: 'final-score__metric' }, metric),
+          h('span', { class: 'final-score__metric' }, review ? 'Review score' : metric),
           ' ',
           h('strong', { class: 'final-score__value', id: 'final-score' }, String(score)),
           ` / ${maxScore}`,
@@ -326,7 +421,7 @@ export class GameView {
               {},
               h('tr', {}, h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, 'Scenario'),
                 h('th', { scope: 'col' }, 'Your choice'), h('th', { scope: 'col' }, 'Verdict'),
-                h('th', { scope: 'col' }, 'Points')),
+                h('th', { scope: 'col' }, 'Points'), h('th', { scope: 'col' }, 'Review list')),
             ),
             h(
               'tbody',
@@ -340,19 +435,22 @@ export class GameView {
                   h('td', {}, withInlineCode(row.chosenText)),
                   h('td', {}, verdictBadge(row.verdict)),
                   h('td', { class: 'number' }, `${row.points} / ${row.maxPoints}`),
+                  h('td', {}, reviewStatus(row.review)),
                 ),
               ),
             ),
           ),
         ),
+        conceptScoreTable(conceptScores),
         h(
           'p',
           { class: 'actions' },
-          h('a', { class: 'button button--primary', href: '#leaderboard-submit', 'data-submit-link': '' }, 'Submit to the leaderboard'),
-          ' ',
-          button('Play another round', 'start'),
-          ' ',
-          h('a', { class: 'button', href: '/progress/' }, 'Review all rounds'),
+          review
+            ? null
+            : h('a', { class: 'button button--primary', href: '#leaderboard-submit', 'data-submit-link': '' }, 'Submit to the leaderboard'),
+          button(review ? 'Play a ranked round' : 'Play another round', 'start', { primary: review }),
+          reviewDue > 0 ? button(`Review mistakes (${reviewDue} due)`, 'review') : null,
+          h('a', { class: 'button', href: '/progress/' }, 'See your progress'),
         ),
       ),
     );
