@@ -80,6 +80,11 @@ pub struct Settings {
     #[arg(long, env = "CLINIC_IDEMPOTENCY_PURGE_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration, global = true)]
     pub idempotency_purge_interval: Duration,
 
+    /// How long each instance reuses the top 10 it read, e.g. 1s; 0s reads it every time.
+    /// A submission to another instance shows on this one within this time.
+    #[arg(long, env = "CLINIC_LEADERBOARD_CACHE_TTL", default_value = "1s", value_parser = humantime::parse_duration, global = true)]
+    pub leaderboard_cache_ttl: Duration,
+
     /// Per-client rate limits on dealing rounds, answering and submitting scores. Turn them
     /// off for load tests, or when a proxy in front already limits.
     #[arg(long, env = "CLINIC_RATE_LIMIT", value_enum, default_value_t = Toggle::On, global = true)]

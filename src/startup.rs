@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use crate::content;
 use crate::http::{AppState, app};
 use crate::server::{self, ConnectionTimeouts};
-use crate::service::{Clinic, IdempotencySettings};
+use crate::service::{Clinic, IdempotencySettings, LeaderboardCache};
 use crate::http::rate_limit::{RateLimitSettings, RateLimits};
 use crate::settings::{Settings, Toggle};
 use crate::storage::{PoolSettings, Storage};
@@ -36,6 +36,7 @@ impl Application {
         let bank = content::load_bank()?;
         let catalogue = content::load_catalogue()?;
         tracing::info!(scenarios = bank.scenarios().len(), "content loaded");
+        crate::http::assets::prepare();
 
         let storage = open_storage(&settings).await?;
         let listener = TcpListener::bind(settings.listen)
@@ -53,7 +54,8 @@ impl Application {
                 trusted_proxies: settings.trust_proxy.clone(),
             }))
         });
-        let clinic = Clinic::new(storage, bank, catalogue, idempotency);
+        let leaderboard_cache = LeaderboardCache::new(settings.leaderboard_cache_ttl);
+        let clinic = Clinic::new(storage, bank, catalogue, idempotency, leaderboard_cache);
         let state = AppState { clinic, rate_limits, metrics: crate::http::metrics::install_recorder() };
         Ok(Application { listener, state, settings })
     }

@@ -2,9 +2,10 @@
 //! between requests and the [`Clinic`] use cases.
 
 mod api;
-mod assets;
+pub mod assets;
 mod fallback;
 mod health;
+mod html_cache;
 pub mod json;
 mod logging;
 pub mod metrics;
@@ -47,7 +48,7 @@ pub struct AppState {
 pub fn app(state: AppState, body_timeout: Duration) -> Router {
     Router::new()
         .merge(api::router(&state))
-        .merge(pages::router())
+        .merge(pages::router().route_layer(axum::middleware::from_fn(html_cache::conditional_html)))
         .merge(assets::router())
         .merge(health::router())
         .merge(metrics::router())

@@ -21,8 +21,12 @@ impl Clinic {
         self.catalogue.game(slug).ok_or_else(|| ServiceError::GameNotFound(slug.to_owned()))
     }
 
+    /// Returns the top 10, at most the leaderboard cache's time to live old.
     pub async fn leaderboard(&self, game_slug: &str) -> Result<LeaderboardView, ServiceError> {
         let game = self.game(game_slug)?;
+        if let Some(board) = self.leaderboard_cache.get(&game.slug) {
+            return Ok(board);
+        }
         let records = self.storage.top_entries(&game.leaderboard_id, LEADERBOARD_SIZE).await?;
         let entries = records
             .into_iter()
@@ -35,11 +39,13 @@ impl Clinic {
                 submitted_at: format_millis(record.submitted_at),
             })
             .collect();
-        Ok(LeaderboardView {
+        let board = LeaderboardView {
             board: game.leaderboard_id.clone(),
             metric: game.leaderboard_metric.clone(),
             entries,
-        })
+        };
+        self.leaderboard_cache.put(&game.slug, &board);
+        Ok(board)
     }
 
     pub async fn entry(&self, game_slug: &str, entry_id: &str) -> Result<EntryView, ServiceError> {
@@ -166,6 +172,7 @@ impl Clinic {
             Ok((record, response)) => {
                 tracing::info!(entry_id = %record.id, round_id, score, "leaderboard entry created");
                 metrics::counter!("clinic_leaderboard_entries_created_total").increment(1);
+                self.leaderboard_cache.clear();
                 Ok(response)
             }
             Err(InsertEntryError::RoundAlreadyOnBoard { round_id, entry_id }) => {

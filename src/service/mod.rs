@@ -5,6 +5,7 @@
 mod error;
 mod idempotency;
 mod leaderboard;
+mod leaderboard_cache;
 mod rounds;
 mod views;
 
@@ -14,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use error::ServiceError;
 pub use idempotency::{IdempotencySettings, KeyClaim};
 pub use leaderboard::{EntrySubmission, SubmittedEntry};
+pub use leaderboard_cache::LeaderboardCache;
 pub use rounds::RoundRequest;
 pub use views::*;
 
@@ -32,6 +34,7 @@ pub struct Clinic {
     pub bank: Arc<ScenarioBank>,
     pub catalogue: Arc<Catalogue>,
     pub idempotency: IdempotencySettings,
+    pub leaderboard_cache: LeaderboardCache,
 }
 
 impl Clinic {
@@ -40,8 +43,9 @@ impl Clinic {
         bank: ScenarioBank,
         catalogue: Catalogue,
         idempotency: IdempotencySettings,
+        leaderboard_cache: LeaderboardCache,
     ) -> Self {
-        Clinic { storage, bank: Arc::new(bank), catalogue: Arc::new(catalogue), idempotency }
+        Clinic { storage, bank: Arc::new(bank), catalogue: Arc::new(catalogue), idempotency, leaderboard_cache }
     }
 
     pub fn games(&self) -> GamesView {

@@ -143,7 +143,7 @@ pub struct AnswerOutcomeView {
     pub concept_scores: Vec<ConceptScoreView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LeaderboardView {
     pub board: String,
     pub metric: String,
