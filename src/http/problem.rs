@@ -164,12 +164,19 @@ impl From<ServiceError> for ApiError {
                 detail,
             )
             .with("entry_id", entry_id),
-            E::InvalidReviewRound(_) | E::ReviewScenarioNotAnswered { .. } => ApiError::new(
+            E::InvalidReviewRound(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-review-round",
                 "Invalid review round",
                 detail,
             ),
+            E::ReviewScenarioNotAnswered { scenario_id } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-review-round",
+                "Invalid review round",
+                detail,
+            )
+            .with("scenario_id", scenario_id),
             E::ReviewRoundNotRanked { .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "review-round-not-ranked",

@@ -71,3 +71,44 @@ async fn unknown_game_page_not_found() {
 
     assert_html_page(&response, 404, "unknown game page");
 }
+
+#[tokio::test]
+async fn reference_page_served() {
+    let app = crate::helpers::TestApp::spawn().await;
+
+    let response = app.get("/progress/reference/").await;
+
+    assert_eq!(response.status, 200);
+    assert_eq!(response.content_type(), "text/html");
+    assert!(response.body.contains("<h1"));
+}
+
+#[tokio::test]
+async fn pages_link_versioned_assets() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let page = app.get("/games/idempotency-key-clinic/").await.body;
+    let start = page.find("/static/v-").expect("the page links a versioned asset");
+    let href: String = page[start..].chars().take_while(|c| *c != '"').collect();
+
+    let response = app
+        .send(app.http().get(app.url(&href)).header("accept-encoding", "br, gzip"))
+        .await;
+
+    assert_eq!(response.status, 200, "{href}");
+    assert_eq!(response.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(response.header("content-encoding"), Some("br"));
+}
+
+#[tokio::test]
+async fn page_revalidates_with_etag() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let first = app.get("/games/idempotency-key-clinic/").await;
+    let etag = first.header("etag").expect("pages carry an ETag").to_owned();
+
+    let second = app
+        .send(app.http().get(app.url("/games/idempotency-key-clinic/")).header("if-none-match", &etag))
+        .await;
+
+    assert_eq!(second.status, 304);
+    assert!(second.body.is_empty());
+}
