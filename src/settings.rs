@@ -107,6 +107,11 @@ pub struct Settings {
     #[arg(long, env = "CLINIC_TRUST_PROXY", value_delimiter = ',', global = true)]
     pub trust_proxy: Vec<IpAddr>,
 
+    /// Send Strict-Transport-Security, telling browsers to use HTTPS only. Turn it on only
+    /// when the site is served over HTTPS, for example by a TLS-terminating proxy.
+    #[arg(long, env = "CLINIC_HSTS", value_enum, default_value_t = Toggle::Off, global = true)]
+    pub hsts: Toggle,
+
     /// Log line format. The level filter comes from RUST_LOG (default: info).
     #[arg(long, env = "CLINIC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -56,7 +56,12 @@ impl Application {
         });
         let leaderboard_cache = LeaderboardCache::new(settings.leaderboard_cache_ttl);
         let clinic = Clinic::new(storage, bank, catalogue, idempotency, leaderboard_cache);
-        let state = AppState { clinic, rate_limits, metrics: crate::http::metrics::install_recorder() };
+        let state = AppState {
+            clinic,
+            rate_limits,
+            metrics: crate::http::metrics::install_recorder(),
+            hsts: settings.hsts == Toggle::On,
+        };
         Ok(Application { listener, state, settings })
     }
 

@@ -41,6 +41,8 @@ pub struct AppState {
     pub rate_limits: Option<Arc<RateLimits>>,
     /// Renders `/metrics`; `None` when another app in this process installed the recorder.
     pub metrics: Option<PrometheusHandle>,
+    /// Whether responses carry Strict-Transport-Security.
+    pub hsts: bool,
 }
 
 /// Builds the whole application: every route with its middleware. A request body that takes
@@ -58,7 +60,7 @@ pub fn app(state: AppState, body_timeout: Duration) -> Router {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
-        .layer(axum::middleware::from_fn(security::add_security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.hsts, security::add_security_headers))
         .layer(CatchPanicLayer::custom(fallback::panic_response))
         .layer(axum::middleware::from_fn(logging::log_request))
         .layer(PropagateRequestIdLayer::x_request_id())

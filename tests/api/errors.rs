@@ -123,3 +123,15 @@ async fn request_id_is_returned() {
     let request_id = response.header("x-request-id").unwrap_or("");
     assert!(!request_id.is_empty(), "no x-request-id header");
 }
+
+#[tokio::test]
+async fn hsts_only_when_enabled() {
+    let plain = TestApp::spawn().await;
+    let over_tls = TestApp::spawn_with("clinic.db", &[("CLINIC_HSTS", "on")]).await;
+
+    let without = plain.get("/").await;
+    let with = over_tls.get("/").await;
+
+    assert_eq!(without.header("strict-transport-security"), None);
+    assert_eq!(with.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+}

@@ -28,3 +28,20 @@ async fn database_folder_created() {
     assert!(database_file.is_file(), "no database file at {}", database_file.display());
     assert_eq!(app.games().await.status, 200);
 }
+
+#[tokio::test]
+async fn unreachable_database_exits_with_message() {
+    // Port 1 on loopback refuses connections, as a database that is not running does.
+    let outcome = tokio::task::spawn_blocking(|| {
+        crate::helpers::run_command(
+            "postgres://clinic@127.0.0.1:1/clinic",
+            &["serve", "--listen", "127.0.0.1:0", "--db-connect-timeout", "1s"],
+        )
+    })
+    .await
+    .unwrap();
+
+    assert!(!outcome.status.success(), "the server started without a database");
+    assert!(outcome.output.contains("failed to connect to the postgres database"), "{}", outcome.output);
+    assert!(outcome.output.contains("retrying"), "no retry was logged: {}", outcome.output);
+}

@@ -133,3 +133,34 @@ async fn same_round_across_two_servers() {
     // A rejected submission releases its key, so only the winners' keys remain.
     assert_eq!(second.count_rows(Table::IdempotencyKeys).await, RACES as i64);
 }
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once() {
+    let Some(cluster) = PostgresCluster::shared() else { return };
+    let (name, url) = cluster.create_database();
+
+    // Both processes find an empty database and run the migrations at the same moment.
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || crate::helpers::ServerProcess::start(&url, &[]))
+        })
+        .collect();
+    let servers: Vec<_> = starts.into_iter().map(|start| start.join().expect("server start panicked")).collect();
+
+    let client = reqwest::Client::new();
+    for server in &servers {
+        let ready = client.get(format!("http://{}/readyz", server.address())).send().await.expect("readyz answers");
+        assert_eq!(ready.status(), 200);
+    }
+    let pool = sqlx::AnyPool::connect(&url).await.expect("the test database accepts connections");
+    let applied: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS applied FROM _sqlx_migrations").fetch_one(&pool).await.unwrap(),
+        "applied",
+    );
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres")).unwrap().count();
+    assert_eq!(applied, files as i64, "each migration is recorded once");
+    pool.close().await;
+    drop(servers);
+    cluster.drop_database(&name);
+}

@@ -13,7 +13,10 @@ pub use app::TestApp;
 pub use bodies::DealtRound;
 pub use client::{ApiResponse, GAME_SLUG, Strategy};
 pub use idempotency_keys::{now_millis, submission_path};
-pub use server::Backend;
+pub use server::{Backend, run_command};
+// Only the PostgreSQL tests start bare server processes.
+#[allow(unused_imports)]
+pub use server::ServerProcess;
 #[allow(unused_imports, reason = "only the PostgreSQL-only tests in tests/api_postgres use it")]
 pub use server::PostgresCluster;
 pub use stored::Table;
