@@ -105,6 +105,30 @@ async fn answer_by_click(
     scenario_id
 }
 
+/// Checks the options after a missed answer: the chosen one names its verdict and the best
+/// one says so, each in words next to an icon, and each with its own style.
+async fn assert_missed_option_marks(browser: &Browser) {
+    let chosen = browser.text_content(".option--chosen .option__marks").await.unwrap_or_default();
+    assert!(
+        chosen.contains("Your choice: unsafe") || chosen.contains("Your choice: partial"),
+        "the chosen option does not name its verdict: {chosen:?}"
+    );
+    assert!(chosen.contains('\u{2717}') || chosen.contains('\u{25D0}'), "the chosen option has no verdict icon: {chosen:?}");
+    let styled = browser.client.find(Locator::Css(".option--chosen.option--unsafe, .option--chosen.option--partial")).await;
+    assert!(styled.is_ok(), "the chosen option is not styled by its verdict");
+
+    let best = browser.text_content(".option--best .option__marks").await.unwrap_or_default();
+    assert_eq!(best, "\u{2713} Best answer", "the best option's mark");
+    let best_is_chosen = browser.client.find(Locator::Css(".option--best.option--chosen")).await;
+    assert!(best_is_chosen.is_err(), "a missed answer marks the chosen option as the best");
+}
+
+/// Returns the id of the element that has focus, or "" when it has none, such as <body>.
+async fn focused_id(browser: &Browser) -> String {
+    let id = browser.client.execute("return document.activeElement?.id ?? '';", vec![]).await.expect("read the focus");
+    id.as_str().unwrap_or_default().to_owned()
+}
+
 /// Starts recording Content-Security-Policy violations in the page, for `csp_violations`.
 async fn record_csp_violations(browser: &Browser) {
     browser
@@ -189,6 +213,7 @@ async fn full_round_by_keyboard() {
     browser.press(Key::Enter.into()).await;
     browser.press(Key::Enter.into()).await;
     browser.wait_text_contains("#submit-status", "number 1").await;
+    assert_eq!(focused_id(&browser).await, "submit-status", "focus is not on the result of the submission");
     let posts = client.execute("return window.entryPosts;", vec![]).await.expect("read the submission count");
     assert_eq!(posts.as_u64(), Some(1), "a double submit sent more than one request");
     browser.wait_text_contains("#leaderboard-table tbody", "Keyboard Tester").await;
@@ -206,6 +231,7 @@ async fn full_round_by_keyboard() {
     let replay = browser.wait_text_contains("#exchange", "Idempotent-Replayed: true").await;
     assert!(replay.contains("201"), "the replay is not the stored 201 response: {replay}");
     browser.wait_text_contains("#submit-status", "no second entry").await;
+    assert_eq!(focused_id(&browser).await, "submit-status", "focus is not on the result of the replay");
     let rows = client.find_all(Locator::Css("#leaderboard-table tbody tr")).await.expect("find leaderboard rows");
     assert_eq!(rows.len(), 1, "the replay added a leaderboard row");
 
@@ -292,6 +318,86 @@ async fn reload_mid_round_resumes() {
     // The resumed round still takes answers by keyboard.
     answer_with_key(&browser, 3, '1').await;
     browser.screenshot_at("#feedback", "feedback-narrow-dark").await;
+
+    browser.close().await;
+}
+
+/// Checks that the page does not scroll sideways and that every table on screen fits its box.
+async fn assert_fits(browser: &Browser, state: &str) {
+    let overflow = browser
+        .client
+        .execute(
+            "const root = document.documentElement; \
+             const boxes = [...document.querySelectorAll('.table-scroll')] \
+               .filter((box) => box.offsetParent !== null && box.scrollWidth > box.clientWidth + 1) \
+               .map((box) => `${box.querySelector('caption').textContent}: ${box.scrollWidth} px in ${box.clientWidth} px`); \
+             return [root.scrollWidth - root.clientWidth, boxes];",
+            vec![],
+        )
+        .await
+        .expect("measure the tables");
+    assert_eq!(overflow[0].as_i64(), Some(0), "{state}: the page scrolls sideways");
+    assert_eq!(overflow[1], json!([]), "{state}: tables wider than their box");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn narrow_tables_fit() {
+    let Some(tools) = browser_tools() else { return };
+    let server = Server::start();
+    let driver = Driver::start(&tools);
+    let browser = driver.open_browser(360, 800, false).await;
+    let client = &browser.client;
+
+    // A round at phone width: the results stack each answer's cells under its scenario.
+    client.goto(&server.url(GAME_PATH)).await.expect("open the game page");
+    browser.element("#game-stage [data-action=\"start\"]").await;
+    browser.press(Key::Enter.into()).await;
+    for position in 1..=ROUND_SIZE {
+        answer_with_key(&browser, position, '1').await;
+        browser.press(Key::Enter.into()).await;
+    }
+    browser.wait_text("#final-score", "the final score", |text| !text.is_empty()).await;
+    assert_fits(&browser, "round results at 360 px").await;
+    let label = browser.text_content(".panel--results tbody tr .cell-label").await.unwrap_or_default();
+    assert_eq!(label, "Your choice", "the stacked results name no column");
+    assert!(browser.is_visible(".panel--results tbody tr .cell-label").await, "the stacked results hide the column names");
+    browser.screenshot_at("#results-title", "results-narrow").await;
+
+    // The leaderboard with the new entry, whose nickname is 24 letters without a space.
+    let nickname = "NarrowTesterWithoutSpace";
+    browser.element("#nickname").await.send_keys(nickname).await.expect("type a nickname");
+    browser.press(Key::Enter.into()).await;
+    browser.wait_text_contains("#leaderboard-table tbody", nickname).await;
+    assert_fits(&browser, "leaderboard at 360 px").await;
+    browser.screenshot_at("#leaderboard-table", "leaderboard-narrow").await;
+
+    // The dashboard: review list, mastery and history.
+    client.goto(&server.url("/progress/")).await.expect("open the progress page");
+    browser.element("#history-list .history__item tbody tr").await;
+    browser.element("#mastery-body tr").await;
+    assert_fits(&browser, "progress page at 360 px").await;
+    browser.screenshot_at("#history-heading", "progress-history-narrow").await;
+
+    // Long unbroken words, such as paths in option texts, wrap inside their cell.
+    browser
+        .client
+        .execute(
+            "const progress = JSON.parse(localStorage.getItem('ikc.progress')); \
+             progress.history[0].scenarios[0].chosen_text = 'Poll /v1/imports/imp_905/status,/v1/imports/imp_905/status.'; \
+             localStorage.setItem('ikc.progress', JSON.stringify(progress));",
+            vec![],
+        )
+        .await
+        .expect("store a long word in the history");
+    client.refresh().await.expect("reload the progress page");
+    browser.wait_text_contains("#history-list", "imp_905").await;
+    assert_fits(&browser, "history with a long word at 360 px").await;
+
+    // At full width the same tables keep their columns and show no cell labels.
+    client.set_window_size(1280, 900).await.expect("widen the window");
+    assert_fits(&browser, "progress page at 1280 px").await;
+    assert!(!browser.is_visible("#history-list tbody .cell-label").await, "the wide history shows cell labels");
+    assert!(browser.is_visible("#history-list thead th").await, "the wide history hides its column headers");
 
     browser.close().await;
 }
@@ -383,6 +489,17 @@ async fn progress_import_merges_and_reset_clears() {
     let note = browser.text_content("#misconception-note").await.unwrap_or_default();
     assert!(note.contains("1 missed answer"), "the profile does not mention the miss without a misconception: {note}");
 
+    // The reset dialog counts the one stored round in the singular. Cancel keeps everything.
+    browser.element("#reset-button").await.click().await.expect("open the reset dialog");
+    assert_eq!(browser.text_content("#reset-count").await.as_deref(), Some("1 finished round"));
+    browser
+        .element("#reset-dialog button[value=\"cancel\"]")
+        .await
+        .click()
+        .await
+        .expect("cancel the reset");
+    assert_eq!(number_in(&browser, "#stat-xp").await, 30, "cancelling the dialog reset the progress");
+
     let folder = tempfile::tempdir().expect("create a folder for the import file");
     let file = folder.path().join("progress.json");
     std::fs::write(&file, exported.to_string()).expect("write the import file");
@@ -417,6 +534,14 @@ async fn progress_import_merges_and_reset_clears() {
     browser.wait_text("#stat-xp", "0 XP", |text| text == "0").await;
     assert_eq!(number_in(&browser, "#stat-completed").await, 0);
     assert!(browser.is_visible("#history-empty").await, "the history is not empty after a reset");
+    browser.wait_text_contains("#data-status", "was reset").await;
+    assert_eq!(browser.text_content("#import-status").await.as_deref(), Some(""), "the old import message stayed");
+
+    // A later import replaces the reset message instead of appearing under it.
+    browser.element("#import-file").await.send_keys(&file.display().to_string()).await.expect("choose the file again");
+    browser.wait_text_contains("#import-status", "Imported").await;
+    assert_eq!(browser.text_content("#data-status").await.as_deref(), Some(""), "the reset message stayed above the import");
+    assert_eq!(number_in(&browser, "#stat-completed").await, 2);
 
     browser.close().await;
 }
@@ -496,6 +621,7 @@ async fn review_round_from_dashboard() {
         if position == 1 {
             let best = browser.text_content("#feedback").await.unwrap_or_default();
             assert!(best.contains("With the best choice"), "a missed answer's feedback shows no best outcome: {best}");
+            assert_missed_option_marks(&browser).await;
             browser.screenshot_at("#feedback", "feedback-missed").await;
         }
         if position <= MISSED {

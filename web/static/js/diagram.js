@@ -5,7 +5,7 @@
  * script, an event handler, a style or a link with it.
  */
 
-import { h } from './dom.js';
+import { h, observeScrollBox } from './dom.js';
 
 const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
 
@@ -88,27 +88,6 @@ function cleanAttribute(name, value, renamed) {
   return value;
 }
 
-/** Keeps scroll boxes that overflow reachable by keyboard, and the others out of the tab order. */
-const overflowObserver =
-  typeof ResizeObserver === 'function'
-    ? new ResizeObserver((entries) => {
-        for (const entry of entries) updateScrollBox(entry.target);
-      })
-    : null;
-
-function updateScrollBox(box) {
-  const scrolls = box.scrollWidth > box.clientWidth + 1;
-  if (scrolls) {
-    box.setAttribute('tabindex', '0');
-    box.setAttribute('role', 'region');
-    box.setAttribute('aria-label', `${box.dataset.label} (scrolls sideways)`);
-  } else {
-    box.removeAttribute('tabindex');
-    box.removeAttribute('role');
-    box.removeAttribute('aria-label');
-  }
-}
-
 /**
  * Returns a figure with the diagram, its caption and its text description, or null when
  * `markup` is empty or not a valid diagram.
@@ -129,7 +108,10 @@ export function diagramFigure(markup, { caption, tone = null }) {
   }
   const description = svg.querySelector('desc')?.textContent?.trim() ?? '';
 
-  const box = h('div', { class: 'diagram__scroll', 'data-label': caption }, svg);
+  // A box that scrolls becomes a region named after the diagram's title, such as "Retry
+  // story: Charge retried". Captions repeat on the pattern reference, and regions need unique names.
+  const title = svg.querySelector('title')?.textContent?.trim() || caption;
+  const box = h('div', { class: 'diagram__scroll', 'data-label': title }, svg);
   const figure = h(
     'figure',
     { class: tone ? `diagram diagram--${tone}` : 'diagram' },
@@ -139,6 +121,6 @@ export function diagramFigure(markup, { caption, tone = null }) {
       ? h('details', { class: 'diagram__text' }, h('summary', {}, 'Read the diagram as text'), h('p', {}, description))
       : null,
   );
-  if (overflowObserver) overflowObserver.observe(box);
+  observeScrollBox(box);
   return figure;
 }

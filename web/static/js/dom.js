@@ -37,6 +37,54 @@ export function replaceChildren(parent, ...children) {
   return append(parent, children);
 }
 
+/**
+ * Returns a table cell whose content follows a label that only the stacked layout of narrow
+ * tables shows (see .cell-label in app.css). The label is aria-hidden, because screen readers
+ * already announce the column header with the cell.
+ * @param {'td'|'th'} tag
+ * @param {Object<string, string|null>} attributes
+ * @param {string} label the column header's text
+ */
+export function labelledCell(tag, attributes, label, ...content) {
+  return h(
+    tag,
+    attributes,
+    h('span', { class: 'cell-label', 'aria-hidden': 'true' }, label),
+    h('span', { class: 'cell-value' }, content),
+  );
+}
+
+/** ARIA roles of table parts by tag name. A `th` gets its role from its scope instead. */
+const TABLE_ROLES = { TABLE: 'table', THEAD: 'rowgroup', TBODY: 'rowgroup', TFOOT: 'rowgroup', TR: 'row', TD: 'cell' };
+
+/**
+ * Sets explicit ARIA roles on `table` and all its parts. The stacked layout of narrow tables
+ * changes the CSS display of rows and cells. Browsers have dropped table semantics from parts
+ * whose display is no longer a table display, and explicit roles keep them. Call it again
+ * after replacing rows.
+ * @param {HTMLTableElement} table
+ */
+export function setTableRoles(table) {
+  for (const element of [table, ...table.querySelectorAll('thead, tbody, tfoot, tr, th, td')]) {
+    let role = TABLE_ROLES[element.tagName];
+    if (element.tagName === 'TH') role = element.scope === 'row' ? 'rowheader' : 'columnheader';
+    if (role) element.setAttribute('role', role);
+  }
+}
+
+/**
+ * Returns `table`, with explicit ARIA roles, in a .table-scroll box that is a focusable region
+ * only while the table overflows it. `captionId` is the id of the table's caption.
+ * @param {HTMLTableElement} table
+ * @param {string} captionId
+ */
+export function tableBox(table, captionId) {
+  setTableRoles(table);
+  const box = h('div', { class: 'table-scroll', 'data-labelledby': captionId }, table);
+  observeScrollBox(box);
+  return box;
+}
+
 /** Returns the first element matching `selector`, or throws naming the selector. */
 export function required(selector, root = document) {
   const element = root.querySelector(selector);
@@ -63,6 +111,38 @@ export function isTypingTarget(target) {
 export function hasNativeEnterAction(target) {
   if (!(target instanceof Element)) return false;
   return isTypingTarget(target) || target.matches('button, a[href], summary, [role="button"]');
+}
+
+/** Updates the scroll boxes that `observeScrollBox` watches whenever their size changes. */
+const scrollBoxObserver =
+  typeof ResizeObserver === 'function'
+    ? new ResizeObserver((entries) => {
+        for (const entry of entries) updateScrollBox(entry.target);
+      })
+    : null;
+
+/**
+ * Keeps a box that may scroll sideways reachable by keyboard. While its content overflows, the
+ * box is a focusable region named by its data-labelledby id, or else by its data-label text
+ * followed by "(scrolls sideways)". While it fits, it is a plain box outside the tab order.
+ * @param {HTMLElement} box
+ */
+export function observeScrollBox(box) {
+  updateScrollBox(box);
+  scrollBoxObserver?.observe(box);
+}
+
+function updateScrollBox(box) {
+  const scrolls = box.scrollWidth > box.clientWidth + 1;
+  const { label, labelledby } = box.dataset;
+  if (scrolls) {
+    box.setAttribute('tabindex', '0');
+    box.setAttribute('role', 'region');
+    if (labelledby) box.setAttribute('aria-labelledby', labelledby);
+    else if (label) box.setAttribute('aria-label', `${label} (scrolls sideways)`);
+  } else {
+    for (const name of ['tabindex', 'role', 'aria-labelledby', 'aria-label']) box.removeAttribute(name);
+  }
 }
 
 /** Returns whether the player asked the system for reduced motion. */

@@ -5,7 +5,7 @@
 
 import * as api from './api.js';
 import { ApiProblem, NetworkError } from './api.js';
-import { h, replaceChildren, required, scrollIntoView } from './dom.js';
+import { h, observeScrollBox, replaceChildren, required, scrollIntoView, setTableRoles } from './dom.js';
 import { renderExchange } from './exchange-view.js';
 import { formatDate, formatDateTime } from './format.js';
 import { RETRY_POLICY, isTransient, withRetries } from './retry.js';
@@ -49,6 +49,7 @@ export class LeaderboardController {
     /** The last submission, so it can be sent again to show the replay. */
     this.lastSubmission = null;
 
+    this.table = required('#leaderboard-table');
     this.tableBody = required('#leaderboard-table tbody');
     this.emptyMessage = required('#leaderboard-empty');
     this.boardStatus = required('#leaderboard-status');
@@ -68,6 +69,7 @@ export class LeaderboardController {
       this.submit();
     });
     this.replayButton.addEventListener('click', () => this.replay());
+    observeScrollBox(required('#leaderboard-box'));
     document.addEventListener('click', (event) => {
       const link = event.target instanceof Element ? event.target.closest('a[href="#leaderboard-submit"]') : null;
       if (!link || this.submitBox.hidden) return;
@@ -105,10 +107,17 @@ export class LeaderboardController {
         h('td', { class: 'number' }, String(entry.rank)),
         h('th', { scope: 'row' }, entry.nickname, mine ? h('span', { class: 'you' }, ' (you)') : null),
         h('td', { class: 'number' }, `${entry.score} / ${entry.max_score}`),
-        h('td', {}, h('time', { datetime: entry.submitted_at }, formatDate(entry.submitted_at))),
+        h(
+          'td',
+          {},
+          h('span', { class: 'cell-label', 'aria-hidden': 'true' }, 'Submitted'),
+          ' ',
+          h('time', { datetime: entry.submitted_at }, formatDate(entry.submitted_at)),
+        ),
       );
     });
     replaceChildren(this.tableBody, rows);
+    setTableRoles(this.table);
     this.emptyMessage.hidden = entries.length > 0;
   }
 
@@ -154,6 +163,16 @@ export class LeaderboardController {
   #setStatus(message, tone = 'info') {
     this.submitStatus.textContent = message;
     this.submitStatus.className = `form-status form-status--${tone}`;
+  }
+
+  /**
+   * Sets the final message of a submission and moves focus to it. The button that had focus
+   * was disabled during the request, and a successful submission also hides the form, so
+   * focus would otherwise fall back to the page body.
+   */
+  #finish(message, tone) {
+    this.#setStatus(message, tone);
+    this.submitStatus.focus();
   }
 
   /**
@@ -261,7 +280,7 @@ export class LeaderboardController {
     const entry = response.body;
     this.#accept(submission.roundId, entry);
     const replayed = response.headers.get('Idempotent-Replayed') === 'true';
-    this.#setStatus(
+    this.#finish(
       replayed
         ? `The server replayed the stored response: your entry is number ${entry.rank}, and no second entry was created.`
         : `Submitted. Your entry is number ${entry.rank} on the leaderboard.`,
@@ -273,7 +292,7 @@ export class LeaderboardController {
   async #handleFailure(error, submission) {
     if (error instanceof ApiProblem && error.is('round-already-submitted') && typeof error.body?.entry_id === 'string') {
       this.store.recordSubmission(submission.roundId, error.body.entry_id);
-      this.#setStatus(`${error.message} A round keeps its first entry, shown below.`, 'success');
+      this.#finish(`${error.message} A round keeps its first entry, shown below.`, 'success');
       this.form.hidden = true;
       await this.showMyEntry(error.body.entry_id);
       await this.refresh();
@@ -286,24 +305,24 @@ export class LeaderboardController {
       return;
     }
     if (error instanceof ApiProblem && error.is('review-round-not-ranked')) {
-      this.#setStatus(`${error.message} Play a ranked round to get on the leaderboard.`, 'error');
+      this.#finish(`${error.message} Play a ranked round to get on the leaderboard.`, 'error');
       this.form.hidden = true;
       return;
     }
     if (error instanceof ApiProblem && (error.is('round-expired') || error.is('unknown-round'))) {
-      this.#setStatus(`${error.message} This round can no longer be submitted.`, 'error');
+      this.#finish(`${error.message} This round can no longer be submitted.`, 'error');
       this.form.hidden = true;
       return;
     }
     if (error instanceof NetworkError) {
-      this.#setStatus(
+      this.#finish(
         `No response after ${RETRY_POLICY.attempts} attempts. The server may or may not have saved your entry. ` +
           'Submit again: if it was saved, the server says so and shows the entry instead of adding a second one.',
         'error',
       );
       return;
     }
-    this.#setStatus(error.message, 'error');
+    this.#finish(error.message, 'error');
   }
 
   /** Records an accepted entry and replaces the form with the entry. */

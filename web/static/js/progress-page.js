@@ -5,7 +5,7 @@
  */
 
 import * as api from './api.js';
-import { downloadText, required, showNotice } from './dom.js';
+import { downloadText, observeScrollBox, required, showNotice } from './dom.js';
 import { plural } from './format.js';
 import { dealReviewRound, NothingDueError, reportDroppedReview } from './game.js';
 import { conceptMastery, misconceptionProfile } from './mastery.js';
@@ -72,6 +72,8 @@ function render() {
 }
 render();
 store.subscribe(render);
+observeScrollBox(required('#review-queue'));
+observeScrollBox(required('#mastery-table-box'));
 setInterval(renderReviewSection, REVIEW_REFRESH_MS);
 
 // The bank listing maps scenarios of rounds recorded before concepts were stored.
@@ -105,6 +107,22 @@ required('#review-button').addEventListener('click', async () => {
   }
 });
 
+/** Status lines of the "Your data" section. Each action's message replaces any earlier one. */
+const dataStatusLines = [required('#data-status'), required('#import-status')];
+
+/**
+ * Shows `message` in the status line `line`, styled by `tone` ("success" or "error"), and
+ * empties the section's other status lines, so an old message never stays above a newer one.
+ */
+function showDataStatus(line, message, tone = null) {
+  for (const other of dataStatusLines) {
+    other.textContent = '';
+    other.className = 'form-status';
+  }
+  line.textContent = message;
+  if (tone) line.classList.add(`form-status--${tone}`);
+}
+
 function today() {
   return new Date().toISOString().slice(0, 10);
 }
@@ -112,7 +130,7 @@ function today() {
 // Export: the whole progress as one JSON file.
 required('#export-button').addEventListener('click', () => {
   downloadText(`idempotency-key-clinic-progress-${today()}.json`, store.exportJson());
-  required('#data-status').textContent = 'Your progress was downloaded as a JSON file.';
+  showDataStatus(required('#data-status'), 'Your progress was downloaded as a JSON file.');
 });
 
 // Import: validate the file, then merge it into the stored progress.
@@ -121,18 +139,15 @@ const importStatus = required('#import-status');
 importInput.addEventListener('change', async () => {
   const file = importInput.files?.[0];
   if (!file) return;
-  importStatus.className = 'form-status';
   try {
     if (file.size > MAX_IMPORT_BYTES) {
       throw new ProgressFormatError(`the file has ${file.size} bytes; at most ${MAX_IMPORT_BYTES} are accepted`);
     }
     const report = store.importJson(await file.text());
-    importStatus.textContent = report.message;
-    importStatus.classList.add('form-status--success');
+    showDataStatus(importStatus, report.message, 'success');
   } catch (error) {
     const reason = error instanceof ProgressFormatError ? error.message : `the file could not be read (${error.message})`;
-    importStatus.textContent = `Nothing was imported from ${file.name}: ${reason}.`;
-    importStatus.classList.add('form-status--error');
+    showDataStatus(importStatus, `Nothing was imported from ${file.name}: ${reason}.`, 'error');
   } finally {
     importInput.value = '';
   }
@@ -141,13 +156,13 @@ importInput.addEventListener('change', async () => {
 // Reset: only after the player confirms in the dialog.
 const resetDialog = required('#reset-dialog');
 required('#reset-button').addEventListener('click', () => {
-  required('#reset-count').textContent = String(store.progress.history.length);
+  required('#reset-count').textContent = plural(store.progress.history.length, 'finished round');
   resetDialog.showModal();
 });
 resetDialog.addEventListener('close', () => {
   if (resetDialog.returnValue !== 'reset') return;
   store.reset();
-  required('#data-status').textContent = 'Your progress in this browser was reset.';
+  showDataStatus(required('#data-status'), 'Your progress in this browser was reset.');
   required('#reset-button').focus();
 });
 
@@ -164,6 +179,6 @@ required('#quarantine-list').addEventListener('click', (event) => {
   } else if (window.confirm(`Delete the data set aside under ${item.key}? This cannot be undone.`)) {
     store.deleteQuarantine(item.key);
     render();
-    required('#data-status').textContent = `${item.key} was deleted.`;
+    showDataStatus(required('#data-status'), `${item.key} was deleted.`);
   }
 });

@@ -4,7 +4,7 @@
  * could not be read.
  */
 
-import { h, replaceChildren, required } from './dom.js';
+import { h, labelledCell, replaceChildren, required, setTableRoles, tableBox } from './dom.js';
 import { CONCEPTS, asSentence, categoryLabel, conceptLabel, formatDateTime, formatRelative, plural, verdictInfo } from './format.js';
 
 function verdictBadge(verdict) {
@@ -70,12 +70,13 @@ export function renderReview({ queue, due, nextDue, roundInProgress, busy }) {
         'tr',
         { 'data-scenario-id': item.scenario_id },
         h('th', { scope: 'row' }, item.title),
-        h('td', {}, Date.parse(item.due_at) <= now ? h('strong', {}, 'Due now') : relativeTime(item.due_at)),
-        h('td', { class: 'number' }, String(item.misses)),
-        h('td', { class: 'number' }, String(item.right_in_a_row)),
+        labelledCell('td', {}, 'Due', Date.parse(item.due_at) <= now ? h('strong', {}, 'Due now') : relativeTime(item.due_at)),
+        labelledCell('td', { class: 'number' }, 'Misses', String(item.misses)),
+        labelledCell('td', { class: 'number' }, 'Right in a row', String(item.right_in_a_row)),
       ),
     ),
   );
+  setTableRoles(required('#review-queue table'));
 }
 
 /**
@@ -98,13 +99,14 @@ export function renderMastery({ rows }) {
           conceptLabel(row.concept),
           summaries.has(row.concept) ? h('span', { class: 'concept-summary' }, summaries.get(row.concept)) : null,
         ),
-        h('td', { class: 'number' }, String(row.answered)),
-        h('td', { class: 'number' }, share === null ? '–' : `${row.correct} (${share} %)`),
-        h('td', { class: 'number' }, String(row.missed)),
-        h('td', {}, lastMissed(row)),
+        labelledCell('td', { class: 'number' }, 'Answered', String(row.answered)),
+        labelledCell('td', { class: 'number' }, 'Correct', share === null ? '–' : `${row.correct} (${share} %)`),
+        labelledCell('td', { class: 'number' }, 'Missed', String(row.missed)),
+        labelledCell('td', {}, 'Last missed', lastMissed(row)),
       );
     }),
   );
+  setTableRoles(required('#mastery-table'));
 }
 
 /** Returns the "Last missed" cell of a mastery row. */
@@ -170,12 +172,10 @@ function historyItem(entry, number, open) {
         entry.kind === 'review' ? h('span', { class: 'tag tag--review' }, 'Review round') : null,
         entry.leaderboard_entry_id ? h('span', { class: 'tag tag--quiet' }, 'On the leaderboard') : null,
       ),
-      h(
-        'div',
-        { class: 'table-scroll', role: 'region', 'aria-labelledby': tableId, tabindex: '0' },
+      tableBox(
         h(
           'table',
-          { class: 'summary-table' },
+          { class: 'summary-table stack-table' },
           h(
             'caption',
             { id: tableId, class: 'visually-hidden' },
@@ -196,14 +196,15 @@ function historyItem(entry, number, open) {
                 'tr',
                 {},
                 h('th', { scope: 'row' }, scenario.title),
-                h('td', {}, categoryLabel(scenario.category)),
-                h('td', {}, scenario.chosen_text),
-                h('td', {}, verdictBadge(scenario.verdict)),
-                h('td', { class: 'number' }, String(scenario.points)),
+                labelledCell('td', {}, 'Category', categoryLabel(scenario.category)),
+                labelledCell('td', {}, 'Your choice', scenario.chosen_text),
+                labelledCell('td', {}, 'Verdict', verdictBadge(scenario.verdict)),
+                labelledCell('td', { class: 'number' }, 'Points', String(scenario.points)),
               ),
             ),
           ),
         ),
+        tableId,
       ),
     ),
   );

@@ -5,7 +5,7 @@
  */
 
 import { diagramFigure } from './diagram.js';
-import { h, replaceChildren, scrollIntoView } from './dom.js';
+import { h, labelledCell, replaceChildren, scrollIntoView, tableBox } from './dom.js';
 import { asSentence, categoryLabel, conceptLabel, formatDateTime, formatRelative, plural, verdictInfo } from './format.js';
 
 /**
@@ -78,12 +78,10 @@ function reviewHint({ due, nextDueAt }) {
  */
 function conceptScoreTable(conceptScores) {
   if (!conceptScores || conceptScores.length === 0) return null;
-  return h(
-    'div',
-    { class: 'table-scroll', role: 'region', 'aria-labelledby': 'concept-scores-caption', tabindex: '0' },
+  return tableBox(
     h(
       'table',
-      { class: 'summary-table concept-scores', id: 'concept-scores' },
+      { class: 'summary-table stack-table concept-scores', id: 'concept-scores' },
       h('caption', { id: 'concept-scores-caption' }, 'Points by concept in this round'),
       h(
         'thead',
@@ -100,14 +98,28 @@ function conceptScoreTable(conceptScores) {
             'tr',
             { 'data-concept': score.concept },
             h('th', { scope: 'row' }, conceptLabel(score.concept)),
-            h('td', { class: 'number' }, String(score.scenarios)),
-            h('td', { class: 'number' }, `${score.points} / ${score.max_points}`),
-            h('td', { class: 'number' }, `${share} %`),
+            labelledCell('td', { class: 'number' }, 'Scenarios', String(score.scenarios)),
+            labelledCell('td', { class: 'number' }, 'Points', `${score.points} / ${score.max_points}`),
+            labelledCell('td', { class: 'number' }, 'Share', `${share} %`),
           );
         }),
       ),
     ),
+    'concept-scores-caption',
   );
+}
+
+/**
+ * Returns the mark of an answered option, or null for an option neither chosen nor best. The
+ * mark names the verdict in words next to its icon, so it does not rely on colour.
+ */
+function optionMark({ chosen, best, verdict }) {
+  const mark = (tone, icon, text) =>
+    h('span', { class: `mark mark--${tone}` }, h('span', { class: 'mark__icon', 'aria-hidden': 'true' }, icon), ' ', text);
+  if (chosen && best) return mark('best', verdictInfo('correct').icon, 'Your choice: the best answer');
+  if (chosen) return mark(verdict, verdictInfo(verdict).icon, `Your choice: ${verdictInfo(verdict).label.toLowerCase()}`);
+  if (best) return mark('best', verdictInfo('correct').icon, 'Best answer');
+  return null;
 }
 
 /** Returns a scenario's place on the review list after the round, for the results table. */
@@ -298,16 +310,12 @@ export class GameView {
     for (const option of this.stage.querySelectorAll('.option')) {
       option.disabled = true;
       option.classList.remove('option--pending');
-      const marks = option.querySelector('.option__marks');
       const chosen = option.dataset.optionId === answer.option_id;
       const best = option.dataset.optionId === answer.correct_option_id;
-      option.classList.toggle('option--chosen', chosen);
       option.classList.toggle('option--best', best);
-      replaceChildren(
-        marks,
-        chosen ? h('span', { class: 'mark mark--chosen' }, 'Your choice') : null,
-        best ? h('span', { class: 'mark mark--best' }, 'Best answer') : null,
-      );
+      option.classList.toggle('option--chosen', chosen);
+      option.classList.toggle(`option--${answer.verdict}`, chosen && !best);
+      replaceChildren(option.querySelector('.option__marks'), optionMark({ chosen, best, verdict: answer.verdict }));
     }
     const scoreElement = this.stage.querySelector('#round-score');
     if (scoreElement) scoreElement.textContent = String(score);
@@ -409,12 +417,10 @@ export class GameView {
             ? `You earned ${xpEarned} XP, saved in this browser.`
             : `This round was already saved in this browser, so its ${xpEarned} XP were not added again.`,
         ),
-        h(
-          'div',
-          { class: 'table-scroll', role: 'region', 'aria-labelledby': 'results-caption', tabindex: '0' },
+        tableBox(
           h(
             'table',
-            { class: 'summary-table' },
+            { class: 'summary-table stack-table' },
             h('caption', { id: 'results-caption' }, 'Your answers in this round'),
             h(
               'thead',
@@ -430,16 +436,17 @@ export class GameView {
                 h(
                   'tr',
                   {},
-                  h('td', {}, String(index + 1)),
+                  h('td', { class: 'cell-lead' }, String(index + 1)),
                   h('th', { scope: 'row' }, row.title),
-                  h('td', {}, withInlineCode(row.chosenText)),
-                  h('td', {}, verdictBadge(row.verdict)),
-                  h('td', { class: 'number' }, `${row.points} / ${row.maxPoints}`),
-                  h('td', {}, reviewStatus(row.review)),
+                  labelledCell('td', {}, 'Your choice', withInlineCode(row.chosenText)),
+                  labelledCell('td', {}, 'Verdict', verdictBadge(row.verdict)),
+                  labelledCell('td', { class: 'number' }, 'Points', `${row.points} / ${row.maxPoints}`),
+                  labelledCell('td', {}, 'Review list', reviewStatus(row.review)),
                 ),
               ),
             ),
           ),
+          'results-caption',
         ),
         conceptScoreTable(conceptScores),
         h(
