@@ -81,6 +81,7 @@ impl Application {
             self.settings.idempotency_purge_interval,
         ));
         let forget = self.state.rate_limits.clone().map(|limits| tokio::spawn(forget_idle_clients(limits)));
+        let upkeep = self.state.metrics.clone().map(|handle| tokio::spawn(metrics_upkeep(handle)));
         let shutdown_timeout = self.settings.shutdown_timeout();
         let timeouts = ConnectionTimeouts {
             header: self.settings.header_timeout,
@@ -91,8 +92,8 @@ impl Application {
         server::serve(self.listener, app, &timeouts, shutdown_signal(), shutdown_timeout).await;
 
         purge.abort();
-        if let Some(forget) = forget {
-            forget.abort();
+        for task in [forget, upkeep].into_iter().flatten() {
+            task.abort();
         }
         storage.close().await;
         tracing::info!("server stopped");
@@ -111,6 +112,16 @@ async fn purge_expired_keys(clinic: Clinic, interval: std::time::Duration) {
             Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
             Err(error) => tracing::warn!(%error, "failed to delete expired idempotency keys; retrying at the next interval"),
         }
+    }
+}
+
+/// Drains the latency samples into the metrics histograms every few seconds. Without it the
+/// samples pile up in memory until something scrapes `/metrics`.
+async fn metrics_upkeep(handle: metrics_exporter_prometheus::PrometheusHandle) {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        ticker.tick().await;
+        handle.run_upkeep();
     }
 }
 
