@@ -23,9 +23,9 @@ const MAX_FIRST_LOAD_BYTES = 60_000;
 const MIN_LIGHTHOUSE_SCORE = 95;
 const LIGHTHOUSE_PATHS = ['/', GAME_PATH, '/progress/'];
 /**
- * Maximum Lighthouse runs per page. The performance score depends on how busy the machine's
- * CPU is, so a page below the threshold is audited again and each category keeps its best
- * score, as Lighthouse CI's "optimistic" aggregation of several runs does.
+ * Maximum Lighthouse runs per page. The performance score varies with the load on the
+ * machine's CPU, so a page below the threshold is audited again and each category keeps its
+ * best score.
  */
 const MAX_LIGHTHOUSE_RUNS = 3;
 

@@ -58,10 +58,10 @@ export function labelledCell(tag, attributes, label, ...content) {
 const TABLE_ROLES = { TABLE: 'table', THEAD: 'rowgroup', TBODY: 'rowgroup', TFOOT: 'rowgroup', TR: 'row', TD: 'cell' };
 
 /**
- * Sets explicit ARIA roles on `table` and all its parts. The stacked layout of narrow tables
- * changes the CSS display of rows and cells. Browsers have dropped table semantics from parts
- * whose display is no longer a table display, and explicit roles keep them. Call it again
- * after replacing rows.
+ * Sets explicit ARIA roles on `table` and all its parts, because the stacked layout of narrow
+ * tables changes the CSS display of rows and cells. A browser that derives table semantics
+ * from the display value would otherwise stop exposing them as a table. Call it again after
+ * replacing rows.
  * @param {HTMLTableElement} table
  */
 export function setTableRoles(table) {
