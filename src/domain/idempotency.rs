@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-/// Longest key accepted, in characters. The draft sets no maximum; 255 is what Stripe uses.
+/// Maximum key length, in characters. The draft sets none; 255 is Stripe's documented limit.
 pub const MAX_KEY_LENGTH: usize = 255;
 
 /// A validated key: 1 to 255 printable ASCII characters.
@@ -152,7 +152,7 @@ fn write_canonical_json(value: &serde_json::Value, out: &mut String) {
     }
 }
 
-/// Where a stored key stands.
+/// State of a stored key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyState {
     /// A request holds the key until its lease ends (epoch milliseconds).

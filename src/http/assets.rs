@@ -149,7 +149,7 @@ async fn static_file(Path(path): Path<String>, headers: HeaderMap) -> Response {
     response
 }
 
-/// Whether `If-None-Match` names the current entity tag (or `*`).
+/// Returns whether `If-None-Match` names the current entity tag (or `*`).
 pub fn etag_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let Some(value) = headers.get(header::IF_NONE_MATCH).and_then(|value| value.to_str().ok()) else {
         return false;
@@ -166,7 +166,7 @@ fn accepted_encoding<'a>(headers: &HeaderMap, asset: &'a Asset) -> Option<(&'sta
     asset.gzip.as_ref().filter(|_| accepts_encoding(headers, "gzip")).map(|body| ("gzip", body))
 }
 
-/// Whether `Accept-Encoding` lists `coding` without refusing it with `q=0`.
+/// Returns whether `Accept-Encoding` lists `coding` without rejecting it with `q=0`.
 pub fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
     let Some(accepted) = headers.get(header::ACCEPT_ENCODING).and_then(|value| value.to_str().ok()) else {
         return false;
@@ -174,10 +174,10 @@ pub fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
     accepted.split(',').any(|item| {
         let mut parts = item.split(';').map(str::trim);
         let name = parts.next().unwrap_or_default();
-        let refused = parts.any(|parameter| {
+        let rejected = parts.any(|parameter| {
             parameter.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()).is_some_and(|q| q == 0.0)
         });
-        name.eq_ignore_ascii_case(coding) && !refused
+        name.eq_ignore_ascii_case(coding) && !rejected
     })
 }
 

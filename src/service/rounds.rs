@@ -12,7 +12,7 @@ use crate::storage::{AnswerRecord, NewRound, RoundRecord};
 use super::views::*;
 use super::{Clinic, ROUND_LIFETIME, ServiceError, now_millis};
 
-/// What a player asks for when starting a round.
+/// Parameters a player sends when starting a round.
 #[derive(Debug, Clone, Default)]
 pub struct RoundRequest {
     /// Scenarios met in recent rounds; a ranked round avoids them while others are left.
@@ -141,7 +141,7 @@ impl Clinic {
             });
         }
 
-        // Report the grade together with where the round now stands.
+        // Report the grade together with the round's new state.
         let answers = self.storage.answers(round_id).await?;
         let round_score = answers.iter().map(|answer| answer.points.max(0) as u32).sum();
         let answered = answers.len();

@@ -126,13 +126,14 @@ pub struct AnswerView {
     pub correct_explanation: String,
     pub contract: String,
     pub source: String,
-    /// What happens next under the chosen behaviour, as an SVG sequence diagram.
+    /// Sequence diagram (SVG) of what follows under the chosen behaviour.
     pub outcome_svg: String,
-    /// What happens next under the best behaviour; absent when the choice was the best.
+    /// Sequence diagram (SVG) of what follows under the best behaviour, or `None` when the
+    /// choice was the best.
     pub best_outcome_svg: Option<String>,
 }
 
-/// An answer's grade plus where the round stands after it.
+/// An answer's grade plus the state of the round after it.
 #[derive(Debug, Serialize)]
 pub struct AnswerOutcomeView {
     #[serde(flatten)]
