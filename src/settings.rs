@@ -37,7 +37,8 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/clinic.db", global = true)]
     pub database_url: String,
 
-    /// Most database connections the pool opens.
+    /// Most database connections the pool opens. On SQLite these serve reads, and one more
+    /// connection makes every write.
     #[arg(long, env = "CLINIC_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
 

@@ -7,7 +7,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::content;
-use crate::http::{AppState, app};
+use crate::http::{AppState, RenderCache, SharedState, app};
 use crate::server::{self, ConnectionTimeouts};
 use crate::service::{Clinic, IdempotencySettings, LeaderboardCache};
 use crate::http::rate_limit::{RateLimitSettings, RateLimits};
@@ -56,12 +56,14 @@ impl Application {
         });
         let leaderboard_cache = LeaderboardCache::new(settings.leaderboard_cache_ttl);
         let clinic = Clinic::new(storage, bank, catalogue, idempotency, leaderboard_cache);
-        let state = AppState {
+        let state = AppState::new(SharedState {
             clinic,
             rate_limits,
             metrics: crate::http::metrics::install_recorder(),
             hsts: settings.hsts == Toggle::On,
-        };
+            pages: RenderCache::default(),
+            leaderboards: RenderCache::default(),
+        });
         Ok(Application { listener, state, settings })
     }
 

@@ -1,11 +1,16 @@
 //! One log line per request.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+
+/// Target of the request lines, which the log output buffers (see `telemetry`).
+pub const REQUEST_LOG_TARGET: &str = module_path!();
 
 /// Logs method, matched route, status, duration and request id once the response is ready,
 /// and counts the request in the metrics.
@@ -14,39 +19,58 @@ use axum::response::Response;
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let request_id = request.headers().get("x-request-id").cloned();
 
     let response = next.run(request).await;
 
     let status = response.status().as_u16();
-    let elapsed = started.elapsed().as_secs_f64();
-    let duration_ms = elapsed * 1000.0;
-    let method_label = metric_method(&method);
-    let labels = [("method", method_label.to_owned()), ("route", route.clone())];
-    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed);
-    metrics::counter!(
-        "http_requests_total",
-        "method" => method_label,
-        "route" => route.clone(),
-        "status" => status.to_string()
-    )
-    .increment(1);
+    let elapsed = started.elapsed();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    record_request(metric_method(&method), route, status, elapsed.as_secs_f64());
+    // Whole microseconds: more digits would be noise.
+    let duration_ms = elapsed.as_micros() as f64 / 1000.0;
+    let request_id = request_id.as_ref().and_then(|value| value.to_str().ok()).unwrap_or("");
     if status >= 500 {
-        tracing::warn!(%method, route, status, duration_ms, request_id, "request");
+        tracing::warn!(target: REQUEST_LOG_TARGET, %method, route, status, duration_ms, request_id, "request");
     } else {
-        tracing::info!(%method, route, status, duration_ms, request_id, "request");
+        tracing::info!(target: REQUEST_LOG_TARGET, %method, route, status, duration_ms, request_id, "request");
     }
     response
+}
+
+/// The metric handles of one method, route and status.
+type RequestHandles = (metrics::Counter, metrics::Histogram);
+
+thread_local! {
+    /// Handles by route, then by method and status. Looking a metric up by its labels
+    /// allocates the labels and searches the registry; these handles skip both after a
+    /// thread's first request of each kind. Routes are the router's patterns and statuses
+    /// are the server's own, so the map stays small.
+    static REQUEST_HANDLES: RefCell<HashMap<String, HashMap<(&'static str, u16), RequestHandles>>> =
+        RefCell::new(HashMap::new());
+}
+
+fn record_request(method: &'static str, route: &str, status: u16, seconds: f64) {
+    REQUEST_HANDLES.with_borrow_mut(|routes| {
+        if !routes.contains_key(route) {
+            routes.insert(route.to_owned(), HashMap::new());
+        }
+        let by_status = routes.get_mut(route).expect("inserted above");
+        let (counter, histogram) = by_status.entry((method, status)).or_insert_with(|| {
+            let labels = [("method", method.to_owned()), ("route", route.to_owned())];
+            let histogram = metrics::histogram!("http_request_duration_seconds", &labels);
+            let counter = metrics::counter!(
+                "http_requests_total",
+                "method" => method,
+                "route" => route.to_owned(),
+                "status" => status.to_string()
+            );
+            (counter, histogram)
+        });
+        counter.increment(1);
+        histogram.record(seconds);
+    });
 }
 
 /// Returns the method as a metric label. Clients can send any token as a method, so anything
@@ -71,7 +95,7 @@ const MAX_REQUEST_ID_LENGTH: usize = 64;
 /// Removes a client's `X-Request-Id` unless it is a short token of letters, digits, `-` and
 /// `_`, so the id that is logged and echoed cannot carry arbitrary text. The request-id
 /// layer then generates a fresh one.
-pub async fn drop_invalid_request_id(mut request: Request, next: Next) -> Response {
+pub fn drop_invalid_request_id(mut request: Request) -> Request {
     let valid = request.headers().get("x-request-id").is_none_or(|value| {
         let bytes = value.as_bytes();
         !bytes.is_empty()
@@ -81,5 +105,5 @@ pub async fn drop_invalid_request_id(mut request: Request, next: Next) -> Respon
     if !valid {
         request.headers_mut().remove("x-request-id");
     }
-    next.run(request).await
+    request
 }

@@ -5,37 +5,61 @@ mod api;
 pub mod assets;
 mod fallback;
 mod health;
-mod html_cache;
 pub mod json;
 mod logging;
 pub mod metrics;
 mod openapi;
 mod pages;
+mod prepared_page;
 pub mod problem;
 mod problem_types;
 pub mod rate_limit;
+mod render_cache;
 mod security;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-
-use std::sync::Arc;
-
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use metrics_exporter_prometheus::PrometheusHandle;
-use rate_limit::RateLimits;
+use tower::ServiceBuilder;
+use tower::util::{MapRequestLayer, MapResponseLayer};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use crate::service::Clinic;
+pub use logging::REQUEST_LOG_TARGET;
+pub use render_cache::RenderCache;
+
+use crate::service::{Clinic, LeaderboardView};
+use prepared_page::PreparedPage;
+use rate_limit::RateLimits;
 
 /// Largest request body accepted. The API's bodies are a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// What every handler can reach. Handlers receive it by cloning, once per request, so it
+/// is one reference-counted pointer to [`SharedState`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(shared: SharedState) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub clinic: Clinic,
     /// Per-client limits on writes; `None` when turned off.
     pub rate_limits: Option<Arc<RateLimits>>,
@@ -43,14 +67,29 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Whether responses carry Strict-Transport-Security.
     pub hsts: bool,
+    /// Prepared HTML pages, each with the leaderboard it shows, if any.
+    pub pages: RenderCache<Option<Arc<LeaderboardView>>, Arc<PreparedPage>>,
+    /// Each game's top 10 as JSON, with the leaderboard it was encoded from.
+    pub leaderboards: RenderCache<Arc<LeaderboardView>, Bytes>,
 }
 
 /// Builds the whole application: every route with its middleware. A request body that takes
 /// longer than `body_timeout` to arrive is cut off with 408.
 pub fn app(state: AppState, body_timeout: Duration) -> Router {
+    // One stack, outermost first. Applied as a single layer, it wraps each route once; each
+    // separate `Router::layer` call would add a boxed service that every request clones.
+    let middleware = ServiceBuilder::new()
+        .layer(MapRequestLayer::new(logging::drop_invalid_request_id))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::from_fn(logging::log_request))
+        .layer(CatchPanicLayer::custom(fallback::panic_response))
+        .layer(MapResponseLayer::new(security::add_security_headers(state.hsts)))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
         .merge(api::router(&state))
-        .merge(pages::router().route_layer(axum::middleware::from_fn(html_cache::conditional_html)))
+        .merge(pages::router())
         .merge(assets::router())
         .merge(health::router())
         .merge(metrics::router())
@@ -58,13 +97,6 @@ pub fn app(state: AppState, body_timeout: Duration) -> Router {
         .merge(problem_types::router())
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyTimeoutLayer::new(body_timeout))
-        .layer(axum::middleware::from_fn_with_state(state.hsts, security::add_security_headers))
-        .layer(CatchPanicLayer::custom(fallback::panic_response))
-        .layer(axum::middleware::from_fn(logging::log_request))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(axum::middleware::from_fn(logging::drop_invalid_request_id))
+        .layer(middleware)
         .with_state(state)
 }

@@ -1,14 +1,17 @@
 //! Server-rendered HTML pages. Every text on them reads without JavaScript; the scripts
 //! under `/static/js/` add the game, local progress and live leaderboard updates.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use super::AppState;
+use super::prepared_page::PreparedPage;
 use crate::domain::round::ROUND_SIZE;
 use crate::domain::scenario::Verdict;
 use crate::domain::scoring::{experience_points, max_score};
@@ -48,7 +51,7 @@ struct GamePage {
     section: &'static str,
     game: GameView,
     path_name: String,
-    leaderboard: LeaderboardView,
+    leaderboard: Arc<LeaderboardView>,
     round_size: usize,
     scenario_count: usize,
     max_score: u32,
@@ -87,84 +90,117 @@ struct NotFoundPage {
     section: &'static str,
 }
 
-async fn catalogue(State(state): State<AppState>) -> Response {
-    let catalogue = &state.clinic.catalogue;
-    let paths = catalogue
-        .paths
-        .iter()
-        .map(|path| PathSection {
-            name: path.name.clone(),
-            summary: path.summary.clone(),
-            games: catalogue
-                .games
-                .iter()
-                .filter(|game| game.path == path.id)
-                .map(GameView::from)
-                .collect(),
-        })
-        .collect();
-    render(&CataloguePage { section: "games", paths })
+async fn catalogue(State(state): State<AppState>, request: Request) -> Response {
+    prepared(&state, "catalogue", &None, request.headers(), || {
+        let catalogue = &state.clinic.catalogue;
+        let paths = catalogue
+            .paths
+            .iter()
+            .map(|path| PathSection {
+                name: path.name.clone(),
+                summary: path.summary.clone(),
+                games: catalogue
+                    .games
+                    .iter()
+                    .filter(|game| game.path == path.id)
+                    .map(GameView::from)
+                    .collect(),
+            })
+            .collect();
+        CataloguePage { section: "games", paths }.render()
+    })
 }
 
-async fn game(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+async fn game(State(state): State<AppState>, Path(slug): Path<String>, request: Request) -> Response {
     let clinic = &state.clinic;
-    let game = match clinic.game(&slug) {
-        Ok(game) => GameView::from(game),
-        Err(_) => return not_found_page(),
+    let Ok(game) = clinic.game(&slug) else {
+        return not_found_page();
     };
     let leaderboard = match clinic.leaderboard(&slug).await {
-        Ok(leaderboard) => leaderboard,
+        Ok(leaderboard) => Some(leaderboard),
         Err(ServiceError::GameNotFound(_)) => return not_found_page(),
         Err(error) => {
             // The page still works without the server-rendered board; the script reloads it.
             tracing::error!(error = %error, "failed to load the leaderboard for the game page");
-            LeaderboardView {
+            None
+        }
+    };
+    prepared(&state, &slug, &leaderboard, request.headers(), || {
+        let game = GameView::from(game);
+        let path_name = clinic
+            .catalogue
+            .paths
+            .iter()
+            .find(|path| path.id == game.path)
+            .map_or_else(|| game.path.clone(), |path| path.name.clone());
+        let leaderboard = leaderboard.clone().unwrap_or_else(|| {
+            Arc::new(LeaderboardView {
                 board: game.leaderboard.id.clone(),
                 metric: game.leaderboard.metric.clone(),
                 entries: Vec::new(),
-            }
+            })
+        });
+        let max_score = max_score(ROUND_SIZE);
+        GamePage {
+            section: "",
+            game,
+            path_name,
+            leaderboard,
+            round_size: ROUND_SIZE,
+            scenario_count: clinic.bank.scenarios().len(),
+            max_score,
+            max_xp: experience_points(max_score),
+            points_correct: Verdict::Correct.points(),
+            points_partial: Verdict::Partial.points(),
+            points_unsafe: Verdict::Unsafe.points(),
         }
-    };
-    let path_name = clinic
-        .catalogue
-        .paths
-        .iter()
-        .find(|path| path.id == game.path)
-        .map_or_else(|| game.path.clone(), |path| path.name.clone());
-    let max_score = max_score(ROUND_SIZE);
-    render(&GamePage {
-        section: "",
-        game,
-        path_name,
-        leaderboard,
-        round_size: ROUND_SIZE,
-        scenario_count: clinic.bank.scenarios().len(),
-        max_score,
-        max_xp: experience_points(max_score),
-        points_correct: Verdict::Correct.points(),
-        points_partial: Verdict::Partial.points(),
-        points_unsafe: Verdict::Unsafe.points(),
+        .render()
     })
 }
 
-async fn progress(State(state): State<AppState>) -> Response {
+async fn progress(State(state): State<AppState>, request: Request) -> Response {
     let Ok(game) = state.clinic.game(PROGRESS_GAME_SLUG) else {
         return not_found_page();
     };
-    render(&ProgressPage {
-        section: "progress",
-        game: GameView::from(game),
-        round_size: ROUND_SIZE,
-        max_score: max_score(ROUND_SIZE),
+    prepared(&state, "progress", &None, request.headers(), || {
+        ProgressPage {
+            section: "progress",
+            game: GameView::from(game),
+            round_size: ROUND_SIZE,
+            max_score: max_score(ROUND_SIZE),
+        }
+        .render()
     })
 }
 
 /// The pattern reference: the scenarios this browser has answered, read from local progress.
-async fn reference(State(state): State<AppState>) -> Response {
+async fn reference(State(state): State<AppState>, request: Request) -> Response {
     let Ok(game) = state.clinic.game(PROGRESS_GAME_SLUG) else {
         return not_found_page();
     };
-    render(&ReferencePage { section: "reference", game: GameView::from(game) })
+    prepared(&state, "reference", &None, request.headers(), || {
+        ReferencePage { section: "reference", game: GameView::from(game) }.render()
+    })
+}
+
+// Handlers take the whole request to read its headers, because a `HeaderMap` argument
+// would copy them.
+
+/// Answers with the page prepared under `name` from `leaderboard`, rendering and preparing
+/// it first when there is none yet or the leaderboard changed. Pages that show no
+/// leaderboard pass `None` and are prepared once.
+fn prepared(
+    state: &AppState,
+    name: &str,
+    leaderboard: &Option<Arc<LeaderboardView>>,
+    request: &HeaderMap,
+    render: impl FnOnce() -> askama::Result<String>,
+) -> Response {
+    let page = state.pages.get_or_render(name, leaderboard, || render().map(|html| Arc::new(PreparedPage::new(html))));
+    match page {
+        Ok(page) => page.respond(request),
+        Err(error) => render_failed(&error),
+    }
 }
 
 pub fn not_found_page() -> Response {
@@ -176,9 +212,11 @@ pub fn not_found_page() -> Response {
 fn render(page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
-        Err(error) => {
-            tracing::error!(error = %error, "failed to render a page");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The page failed to render.\n").into_response()
-        }
+        Err(error) => render_failed(&error),
     }
+}
+
+fn render_failed(error: &askama::Error) -> Response {
+    tracing::error!(error = %error, "failed to render a page");
+    (StatusCode::INTERNAL_SERVER_ERROR, "The page failed to render.\n").into_response()
 }

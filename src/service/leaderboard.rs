@@ -1,5 +1,6 @@
 //! The public leaderboard: top entries, one entry's rank, and submissions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::domain::catalogue::Game;
@@ -21,8 +22,9 @@ impl Clinic {
         self.catalogue.game(slug).ok_or_else(|| ServiceError::GameNotFound(slug.to_owned()))
     }
 
-    /// Returns the top 10, at most the leaderboard cache's time to live old.
-    pub async fn leaderboard(&self, game_slug: &str) -> Result<LeaderboardView, ServiceError> {
+    /// Returns the top 10, at most the leaderboard cache's time to live old. While the cache
+    /// holds a board, every caller gets the same shared copy.
+    pub async fn leaderboard(&self, game_slug: &str) -> Result<Arc<LeaderboardView>, ServiceError> {
         let game = self.game(game_slug)?;
         if let Some(board) = self.leaderboard_cache.get(&game.slug) {
             return Ok(board);
@@ -39,11 +41,11 @@ impl Clinic {
                 submitted_at: format_millis(record.submitted_at),
             })
             .collect();
-        let board = LeaderboardView {
+        let board = Arc::new(LeaderboardView {
             board: game.leaderboard_id.clone(),
             metric: game.leaderboard_metric.clone(),
             entries,
-        };
+        });
         self.leaderboard_cache.put(&game.slug, &board);
         Ok(board)
     }

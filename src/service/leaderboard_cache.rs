@@ -14,7 +14,7 @@ use super::views::LeaderboardView;
 #[derive(Clone)]
 pub struct LeaderboardCache {
     ttl: Duration,
-    boards: Arc<Mutex<HashMap<String, (Instant, LeaderboardView)>>>,
+    boards: Arc<Mutex<HashMap<String, (Instant, Arc<LeaderboardView>)>>>,
 }
 
 impl LeaderboardCache {
@@ -23,13 +23,13 @@ impl LeaderboardCache {
     }
 
     /// Returns the cached board for `game_slug` if it is younger than the time to live.
-    pub fn get(&self, game_slug: &str) -> Option<LeaderboardView> {
+    pub fn get(&self, game_slug: &str) -> Option<Arc<LeaderboardView>> {
         let boards = self.lock();
         let (stored_at, board) = boards.get(game_slug)?;
         (stored_at.elapsed() < self.ttl).then(|| board.clone())
     }
 
-    pub fn put(&self, game_slug: &str, board: &LeaderboardView) {
+    pub fn put(&self, game_slug: &str, board: &Arc<LeaderboardView>) {
         if !self.ttl.is_zero() {
             self.lock().insert(game_slug.to_owned(), (Instant::now(), board.clone()));
         }
@@ -40,7 +40,7 @@ impl LeaderboardCache {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, LeaderboardView)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<LeaderboardView>)>> {
         // The map holds plain copies, so it is consistent even after a panic elsewhere.
         self.boards.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -144,14 +144,14 @@ pub struct AnswerOutcomeView {
     pub concept_scores: Vec<ConceptScoreView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LeaderboardView {
     pub board: String,
     pub metric: String,
     pub entries: Vec<RankedEntryView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RankedEntryView {
     pub rank: i64,
     pub nickname: String,

@@ -64,6 +64,9 @@ impl Storage {
             options = options.max_connections(settings.max_connections);
         }
         if kind == DatabaseKind::Sqlite {
+            // A connection to a local file does not go stale, and the check before each use
+            // would cost a round trip to the connection's worker thread.
+            options = options.test_before_acquire(false);
             options = options.after_connect(move |connection, _| {
                 Box::pin(async move {
                     // WAL lets readers go on while one writer commits; the busy timeout makes a
@@ -79,14 +82,22 @@ impl Storage {
             });
         }
 
-        let pool = connect_with_retries(options, &url, kind, settings.connect_timeout).await?;
+        let pool = connect_with_retries(options.clone(), &url, kind, settings.connect_timeout).await?;
         let migrator = match kind {
             DatabaseKind::Sqlite => &SQLITE_MIGRATIONS,
             DatabaseKind::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await.context("failed to apply database migrations")?;
         tracing::info!(database = kind.as_str(), "database migrations applied");
-        Ok(Storage { pool, kind })
+
+        // An in-memory database has a single connection already, which does every write.
+        let own_writer = if kind == DatabaseKind::Sqlite && !in_memory {
+            let writer = options.max_connections(1).connect(&url).await;
+            Some(writer.context("failed to open the SQLite writing connection")?)
+        } else {
+            None
+        };
+        Ok(Storage { pool, own_writer, kind })
     }
 }
 

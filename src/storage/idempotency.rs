@@ -58,7 +58,7 @@ impl Storage {
         .bind(claim.locked_until)
         .bind(claim.created_at)
         .bind(claim.expires_at)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -113,7 +113,7 @@ impl Storage {
         .bind(&claim.scope)
         .bind(&claim.key)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -126,7 +126,7 @@ impl Storage {
         .bind(scope)
         .bind(key)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -141,7 +141,7 @@ impl Storage {
         .bind(&claim.scope)
         .bind(&claim.key)
         .bind(&claim.lease_token)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -150,7 +150,7 @@ impl Storage {
     pub async fn purge_expired_keys(&self, now: i64) -> Result<u64, sqlx::Error> {
         let result = sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(result.rows_affected())
     }

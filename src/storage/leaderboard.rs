@@ -49,6 +49,10 @@ impl Storage {
     /// transaction: a crash leaves either both or neither. The unique constraint on
     /// `round_id`, not a prior lookup, keeps a round on the board once, so two racing
     /// submissions cannot both get in.
+    ///
+    /// The rank is counted just before the transaction, because the count scans every entry
+    /// ranked ahead and would otherwise hold the write lock. An entry committed in between
+    /// can make the stored rank one too good, as any rank can be a moment later.
     pub async fn insert_entry_completing_key<F>(
         &self,
         entry: &NewEntry<'_>,
@@ -58,7 +62,19 @@ impl Storage {
     where
         F: FnOnce(&EntryRecord, i64) -> StoredResponse,
     {
-        let mut transaction = self.pool.begin().await?;
+        let record = EntryRecord {
+            id: entry.id.to_owned(),
+            board: entry.board.to_owned(),
+            round_id: entry.round_id.to_owned(),
+            nickname: entry.nickname.to_owned(),
+            score: entry.score,
+            max_score: entry.max_score,
+            submitted_at: entry.submitted_at,
+            hidden: false,
+        };
+        let response = render_response(&record, self.rank_of(&record).await?);
+
+        let mut transaction = self.writer().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO leaderboard_entries \
              (id, board, round_id, nickname, score, max_score, submitted_at, hidden) \
@@ -86,18 +102,6 @@ impl Storage {
             return Err(InsertEntryError::Database(error));
         }
 
-        let record = EntryRecord {
-            id: entry.id.to_owned(),
-            board: entry.board.to_owned(),
-            round_id: entry.round_id.to_owned(),
-            nickname: entry.nickname.to_owned(),
-            score: entry.score,
-            max_score: entry.max_score,
-            submitted_at: entry.submitted_at,
-            hidden: false,
-        };
-        let rank = rank_query(&record).fetch_one(&mut *transaction).await?.try_get("ahead")?;
-        let response = render_response(&record, rank_from_ahead(rank));
         if !complete_key(&mut transaction, claim, &response).await? {
             transaction.rollback().await?;
             return Err(InsertEntryError::LeaseLost);
@@ -148,7 +152,7 @@ impl Storage {
     pub async fn hide_entry(&self, entry_id: &str) -> Result<bool, sqlx::Error> {
         let result = sqlx::query("UPDATE leaderboard_entries SET hidden = 1 WHERE id = $1")
             .bind(entry_id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(result.rows_affected() > 0)
     }

@@ -46,7 +46,7 @@ impl Storage {
         .bind(round.kind)
         .bind(round.created_at)
         .bind(round.expires_at)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -103,7 +103,7 @@ impl Storage {
         .bind(&answer.verdict)
         .bind(answer.points)
         .bind(answer.answered_at)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?
         .rows_affected()
             == 1;
@@ -146,7 +146,7 @@ impl Storage {
         let result = sqlx::query("UPDATE rounds SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL")
             .bind(finished_at)
             .bind(round_id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(result.rows_affected() == 1)
     }

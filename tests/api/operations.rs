@@ -102,3 +102,21 @@ async fn trickled_headers_cut_off() {
 
     assert!(cut_off, "the server waited on headers past its header timeout");
 }
+
+#[tokio::test]
+async fn request_line_logged_when_idle() {
+    // Request lines are buffered; a single request must still show within the flush interval.
+    let app = TestApp::spawn().await;
+
+    app.send(app.http().get(app.url("/healthz")).header("x-request-id", "log-check-7")).await;
+
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let output = app.server_output();
+        if output.lines().any(|line| line.contains("log-check-7") && line.contains("/healthz")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no request line for the request within 3 s:\n{output}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -112,3 +112,38 @@ async fn page_revalidates_with_etag() {
     assert_eq!(second.status, 304);
     assert!(second.body.is_empty());
 }
+
+#[tokio::test]
+async fn page_and_top_ten_follow_submission() {
+    let app = TestApp::spawn().await;
+    let page_path = format!("/games/{GAME_SLUG}/");
+    let board_path = format!("/api/leaderboards/{GAME_SLUG}");
+    // Both are read once first, so a copy kept from before the submission would show.
+    let before = app.get(&page_path).await;
+    let old_etag = before.header("etag").expect("pages carry an ETag").to_owned();
+    assert!(!app.get(&board_path).await.body.contains("Ada Lovelace"));
+
+    let played = app.play_round(crate::helpers::Strategy::AllCorrect).await;
+    app.create_entry(&played.round_id, "Ada Lovelace").await;
+
+    let after = app.get(&page_path).await;
+    assert!(after.body.contains("Ada Lovelace"), "the game page does not list the new entry");
+    assert_ne!(after.header("etag"), Some(old_etag.as_str()), "the changed page kept its ETag");
+    let revalidated = app.send(app.http().get(app.url(&page_path)).header("if-none-match", &old_etag)).await;
+    assert_eq!(revalidated.status, 200, "a browser holding the old page was told it is current");
+    assert!(app.get(&board_path).await.body.contains("Ada Lovelace"), "the top 10 does not list the new entry");
+}
+
+#[tokio::test]
+async fn compressed_page_shares_etag() {
+    let app = TestApp::spawn().await;
+    let path = format!("/games/{GAME_SLUG}/");
+    let plain = app.get(&path).await;
+
+    let gzip = app.send(app.http().get(app.url(&path)).header("accept-encoding", "gzip")).await;
+
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzip.header("vary"), Some("accept-encoding"));
+    assert_eq!(gzip.header("etag"), plain.header("etag"), "one page, one ETag, whatever the encoding");
+    assert!(plain.header("content-encoding").is_none());
+}

@@ -1,6 +1,7 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,13 +11,14 @@ use crate::http::AppState;
 use crate::http::api::ApiPath;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
-use crate::service::{EntrySubmission, EntryView, LeaderboardView, SubmittedEntry};
+use crate::service::{EntrySubmission, EntryView, SubmittedEntry};
 
-pub async fn get_leaderboard(
-    State(state): State<AppState>,
-    ApiPath(slug): ApiPath<String>,
-) -> Result<Json<LeaderboardView>, ApiError> {
-    Ok(Json(state.clinic.leaderboard(&slug).await?))
+/// Sends the top 10 as JSON, encoded once per change of the board.
+pub async fn get_leaderboard(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Result<Response, ApiError> {
+    let board = state.clinic.leaderboard(&slug).await?;
+    let json = state.leaderboards.get_or_render(&slug, &board, || serde_json::to_vec(&*board).map(Bytes::from));
+    let json = json.map_err(|error| ApiError::internal(&error))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json).into_response())
 }
 
 pub async fn get_entry(
