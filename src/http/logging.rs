@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use tracing::field::display;
 
 /// Target of the request lines, which the log output buffers (see `telemetry`).
 pub const REQUEST_LOG_TARGET: &str = module_path!();
@@ -28,13 +29,16 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let elapsed = started.elapsed();
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     record_request(metric_method(&method), route, status, elapsed.as_secs_f64());
-    // Whole microseconds: more digits would be noise.
-    let duration_ms = elapsed.as_micros() as f64 / 1000.0;
+    let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let request_id = request_id.as_ref().and_then(|value| value.to_str().ok()).unwrap_or("");
+    // Route patterns, method tokens and request ids (checked by `drop_invalid_request_id`)
+    // have no spaces, quotes or control characters, so they are written as they are, which
+    // skips the escaping of quoted fields.
+    let (route, request_id) = (display(route), display(request_id));
     if status >= 500 {
-        tracing::warn!(target: REQUEST_LOG_TARGET, %method, route, status, duration_ms, request_id, "request");
+        tracing::warn!(target: REQUEST_LOG_TARGET, %method, route, status, duration_us, request_id, "request");
     } else {
-        tracing::info!(target: REQUEST_LOG_TARGET, %method, route, status, duration_ms, request_id, "request");
+        tracing::info!(target: REQUEST_LOG_TARGET, %method, route, status, duration_us, request_id, "request");
     }
     response
 }
@@ -42,13 +46,14 @@ pub async fn log_request(request: Request, next: Next) -> Response {
 /// The metric handles of one method, route and status.
 type RequestHandles = (metrics::Counter, metrics::Histogram);
 
+/// Handles by route, then by method and status.
+type HandlesByRoute = HashMap<String, HashMap<(&'static str, u16), RequestHandles>>;
+
 thread_local! {
-    /// Handles by route, then by method and status. Looking a metric up by its labels
-    /// allocates the labels and searches the registry; these handles skip both after a
-    /// thread's first request of each kind. Routes are the router's patterns and statuses
-    /// are the server's own, so the map stays small.
-    static REQUEST_HANDLES: RefCell<HashMap<String, HashMap<(&'static str, u16), RequestHandles>>> =
-        RefCell::new(HashMap::new());
+    /// Looking a metric up by its labels allocates the labels and searches the registry, so
+    /// each thread keeps the handles it used. Routes are the router's patterns and statuses
+    /// the server's own, so the map stays small.
+    static REQUEST_HANDLES: RefCell<HandlesByRoute> = RefCell::new(HashMap::new());
 }
 
 fn record_request(method: &'static str, route: &str, status: u16, seconds: f64) {

@@ -11,10 +11,13 @@ use std::time::{Duration, Instant};
 
 use super::views::LeaderboardView;
 
+/// Each board by game slug, with the moment it was read.
+type Boards = HashMap<String, (Instant, Arc<LeaderboardView>)>;
+
 #[derive(Clone)]
 pub struct LeaderboardCache {
     ttl: Duration,
-    boards: Arc<Mutex<HashMap<String, (Instant, Arc<LeaderboardView>)>>>,
+    boards: Arc<Mutex<Boards>>,
 }
 
 impl LeaderboardCache {
@@ -40,7 +43,7 @@ impl LeaderboardCache {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<LeaderboardView>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Boards> {
         // The map holds plain copies, so it is consistent even after a panic elsewhere.
         self.boards.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
