@@ -60,6 +60,11 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
 
+        // A response goes out in one write, and Nagle's algorithm would hold back a small one
+        // while an earlier segment waits for its acknowledgement.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, %peer, "failed to turn off Nagle's algorithm on a connection");
+        }
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
