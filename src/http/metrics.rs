@@ -41,6 +41,10 @@ fn describe() {
     metrics::describe_counter!("clinic_idempotent_replays_total", "Responses replayed for a repeated Idempotency-Key");
     metrics::describe_gauge!("clinic_db_pool_connections", "Open database connections");
     metrics::describe_gauge!("clinic_db_pool_idle_connections", "Idle database connections");
+    metrics::describe_gauge!(
+        "clinic_db_writer_connections",
+        "Open SQLite writing connections (0 or 1), outside the pool; absent on PostgreSQL"
+    );
 }
 
 pub fn router() -> Router<AppState> {
@@ -51,6 +55,9 @@ async fn render_metrics(State(state): State<AppState>) -> impl IntoResponse {
     let (open, idle) = state.clinic.storage.pool_connections();
     metrics::gauge!("clinic_db_pool_connections").set(f64::from(open));
     metrics::gauge!("clinic_db_pool_idle_connections").set(idle as f64);
+    if let Some(connected) = state.clinic.storage.writer_connected() {
+        metrics::gauge!("clinic_db_writer_connections").set(if connected { 1.0 } else { 0.0 });
+    }
     let body = state.metrics.as_ref().map(PrometheusHandle::render).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
 }

@@ -78,13 +78,18 @@ pub struct SharedState {
 pub fn app(state: AppState, body_timeout: Duration) -> Router {
     // One stack, outermost first. Applied as a single layer, it wraps each route once; each
     // separate `Router::layer` call would add a boxed service that every request clones.
+    let hsts = state.hsts;
     let middleware = ServiceBuilder::new()
         .layer(MapRequestLayer::new(logging::drop_invalid_request_id))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(axum::middleware::from_fn(logging::log_request))
+        // Outside the panic layer, so a 500 from a panic gets the headers too.
+        .layer(MapResponseLayer::new(move |mut response: axum::http::Response<_>| {
+            security::add_security_headers(response.headers_mut(), hsts);
+            response
+        }))
         .layer(CatchPanicLayer::custom(fallback::panic_response))
-        .layer(MapResponseLayer::new(security::add_security_headers(state.hsts)))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()

@@ -91,7 +91,7 @@ struct NotFoundPage {
 }
 
 async fn catalogue(State(state): State<AppState>, request: Request) -> Response {
-    prepared(&state, "catalogue", &None, request.headers(), || {
+    prepared(&state, "/", &None, request.headers(), || {
         let catalogue = &state.clinic.catalogue;
         let paths = catalogue
             .paths
@@ -162,7 +162,7 @@ async fn progress(State(state): State<AppState>, request: Request) -> Response {
     let Ok(game) = state.clinic.game(PROGRESS_GAME_SLUG) else {
         return not_found_page();
     };
-    prepared(&state, "progress", &None, request.headers(), || {
+    prepared(&state, "/progress/", &None, request.headers(), || {
         ProgressPage {
             section: "progress",
             game: GameView::from(game),
@@ -178,7 +178,7 @@ async fn reference(State(state): State<AppState>, request: Request) -> Response 
     let Ok(game) = state.clinic.game(PROGRESS_GAME_SLUG) else {
         return not_found_page();
     };
-    prepared(&state, "reference", &None, request.headers(), || {
+    prepared(&state, "/progress/reference/", &None, request.headers(), || {
         ReferencePage { section: "reference", game: GameView::from(game) }.render()
     })
 }
@@ -188,7 +188,8 @@ async fn reference(State(state): State<AppState>, request: Request) -> Response 
 
 /// Answers with the page prepared under `name` from `leaderboard`, rendering and preparing
 /// it first when there is none yet or the leaderboard changed. Pages that show no
-/// leaderboard pass `None` and are prepared once.
+/// leaderboard pass `None` and are prepared once. Game pages are named by their slug and the
+/// others by their path, which has slashes that slugs lack, so the names cannot clash.
 fn prepared(
     state: &AppState,
     name: &str,

@@ -29,6 +29,7 @@ impl Clinic {
         if let Some(board) = self.leaderboard_cache.get(&game.slug) {
             return Ok(board);
         }
+        let generation = self.leaderboard_cache.generation();
         let records = self.storage.top_entries(&game.leaderboard_id, LEADERBOARD_SIZE).await?;
         let entries = records
             .into_iter()
@@ -46,7 +47,7 @@ impl Clinic {
             metric: game.leaderboard_metric.clone(),
             entries,
         });
-        self.leaderboard_cache.put(&game.slug, &board);
+        self.leaderboard_cache.put(&game.slug, &board, generation);
         Ok(board)
     }
 

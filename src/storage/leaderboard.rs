@@ -8,7 +8,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 
 use super::idempotency::{ClaimRef, StoredResponse, complete_key};
-use super::{Storage, is_unique_violation};
+use super::{DatabaseKind, Storage, is_unique_violation};
 
 pub struct NewEntry<'a> {
     pub id: &'a str,
@@ -50,9 +50,10 @@ impl Storage {
     /// `round_id`, not a prior lookup, keeps a round on the board once, so two racing
     /// submissions cannot both get in.
     ///
-    /// The rank is counted just before the transaction, because the count scans every entry
-    /// ranked ahead and would otherwise hold the write lock. An entry committed in between
-    /// can make the stored rank one too good, as any rank can be a moment later.
+    /// The response's rank is the rank at submission. PostgreSQL counts it inside the
+    /// transaction. SQLite counts it just before, because the count scans every entry ranked
+    /// ahead and would hold the one write lock meanwhile. Entries committed or hidden between
+    /// the count and the commit are missed, as they would be a moment later anyway.
     pub async fn insert_entry_completing_key<F>(
         &self,
         entry: &NewEntry<'_>,
@@ -72,7 +73,10 @@ impl Storage {
             submitted_at: entry.submitted_at,
             hidden: false,
         };
-        let response = render_response(&record, self.rank_of(&record).await?);
+        let rank_before = match self.kind {
+            DatabaseKind::Sqlite => Some(self.rank_of(&record).await?),
+            DatabaseKind::Postgres => None,
+        };
 
         let mut transaction = self.writer().begin().await?;
         let inserted = sqlx::query(
@@ -102,6 +106,11 @@ impl Storage {
             return Err(InsertEntryError::Database(error));
         }
 
+        let rank = match rank_before {
+            Some(rank) => rank,
+            None => rank_from_ahead(rank_query(&record).fetch_one(&mut *transaction).await?.try_get("ahead")?),
+        };
+        let response = render_response(&record, rank);
         if !complete_key(&mut transaction, claim, &response).await? {
             transaction.rollback().await?;
             return Err(InsertEntryError::LeaseLost);

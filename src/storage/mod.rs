@@ -35,14 +35,16 @@ impl Storage {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
-    /// Returns the number of open connections and how many of them are idle.
+    /// Returns the number of open connections of the shared pool, the one that
+    /// `PoolSettings::max_connections` sizes, and how many of them are idle.
     pub fn pool_connections(&self) -> (u32, usize) {
-        let (mut open, mut idle) = (self.pool.size(), self.pool.num_idle());
-        if let Some(writer) = &self.own_writer {
-            open += writer.size();
-            idle += writer.num_idle();
-        }
-        (open, idle)
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// Returns whether the one SQLite writing connection is open, or `None` where writes
+    /// share the pool.
+    pub fn writer_connected(&self) -> Option<bool> {
+        self.own_writer.as_ref().map(|writer| writer.size() > 0)
     }
 
     pub async fn close(&self) {

@@ -20,6 +20,9 @@ async fn metrics_count_game_events() {
     assert!(response.body.contains("clinic_rounds_finished_total 1"));
     assert!(response.body.contains("http_request_duration_seconds_bucket"));
     assert!(response.body.contains("clinic_db_pool_connections"));
+    // SQLite writes through one connection of its own; PostgreSQL writes through the pool.
+    let writer_reported = response.body.contains("clinic_db_writer_connections 1");
+    assert_eq!(writer_reported, !app.on_postgres(), "{}", response.body);
 }
 
 #[tokio::test]

@@ -75,6 +75,10 @@ impl TestApp {
         &self.database
     }
 
+    pub fn on_postgres(&self) -> bool {
+        self.test_database.is_postgres()
+    }
+
     pub fn folder(&self) -> &Path {
         self.folder.path()
     }
