@@ -91,13 +91,16 @@ impl Application {
             idle: self.settings.idle_timeout,
         };
         let app = app(self.state, timeouts.body);
-        server::serve(self.listener, app, &timeouts, shutdown_signal(), shutdown_timeout).await;
+        let workers = server::serve(self.listener, app, &timeouts, shutdown_signal(), shutdown_timeout)
+            .await
+            .context("failed to start the HTTP workers")?;
 
         purge.abort();
         for task in [forget, upkeep].into_iter().flatten() {
             task.abort();
         }
         storage.close().await;
+        workers.stop().await;
         tracing::info!("server stopped");
         Ok(())
     }
