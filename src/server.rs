@@ -165,6 +165,9 @@ impl Worker {
             .keep_alive_interval(self.timeouts.idle)
             .keep_alive_timeout(self.timeouts.header);
         let graceful = GracefulShutdown::new();
+        // Set once the queue closes, so connections still waiting for their first byte close
+        // at once instead of holding up the shutdown until their header timeout.
+        let (stopping, stop) = watch::channel(false);
 
         while let Some((stream, peer)) = connections.recv().await {
             let stream = match TcpStream::from_std(stream) {
@@ -191,12 +194,17 @@ impl Worker {
             let builder = builder.clone();
             let watcher = graceful.watcher();
             let header_timeout = self.timeouts.header;
+            let mut stop = stop.clone();
             tokio::spawn(async move {
                 // hyper's header timeout starts with the first byte, so a client that connects
                 // and sends nothing would otherwise hold the connection forever.
                 let mut first_byte = [0u8; 1];
-                if tokio::time::timeout(header_timeout, stream.peek(&mut first_byte)).await.is_err() {
-                    tracing::debug!(%peer, "connection sent nothing before the header timeout; closed");
+                let started = tokio::select! {
+                    peeked = tokio::time::timeout(header_timeout, stream.peek(&mut first_byte)) => peeked.is_ok(),
+                    _ = stop.wait_for(|stopping| *stopping) => false,
+                };
+                if !started {
+                    tracing::debug!(%peer, "connection sent nothing before the header timeout or the shutdown; closed");
                     return;
                 }
                 let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
@@ -206,6 +214,7 @@ impl Worker {
             });
         }
 
+        let _ = stopping.send(true);
         tokio::select! {
             () = graceful.shutdown() => {}
             () = tokio::time::sleep(self.grace) => {

@@ -55,7 +55,7 @@ pub struct Settings {
     #[arg(long, env = "CLINIC_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
     pub header_timeout: Duration,
 
-    /// Time a client has to send a request's body before it gets 408, e.g. 10s.
+    /// Time a client has to send a request's whole body before it gets 408, e.g. 10s.
     #[arg(long, env = "CLINIC_BODY_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
     pub body_timeout: Duration,
 

@@ -3,6 +3,7 @@
 
 mod api;
 pub mod assets;
+mod body_deadline;
 mod fallback;
 mod health;
 pub mod json;
@@ -28,7 +29,6 @@ use tower::ServiceBuilder;
 use tower::util::{MapRequestLayer, MapResponseLayer};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::RequestBodyTimeoutLayer;
 
 pub use logging::REQUEST_LOG_TARGET;
 pub use render_cache::RenderCache;
@@ -74,7 +74,7 @@ pub struct SharedState {
 }
 
 /// Builds the whole application: every route with its middleware. A request body that takes
-/// longer than `body_timeout` to arrive is cut off with 408.
+/// longer than `body_timeout` to arrive in full is cut off with 408.
 pub fn app(state: AppState, body_timeout: Duration) -> Router {
     // One stack, outermost first. Applied as a single layer, it wraps each route once; each
     // separate `Router::layer` call would add a boxed service that every request clones.
@@ -90,10 +90,9 @@ pub fn app(state: AppState, body_timeout: Duration) -> Router {
             response
         }))
         .layer(CatchPanicLayer::custom(fallback::panic_response))
-        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
-        .merge(api::router(&state))
+        .merge(api::router(&state, body_timeout))
         .merge(pages::router())
         .merge(assets::router())
         .merge(health::router())

@@ -71,6 +71,8 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         description: "The server could not read the request body." },
     ProblemType { kind: "unsupported-media-type", status: 415, title: "Unsupported media type",
         description: "Request bodies must be JSON sent with Content-Type: application/json." },
+    ProblemType { kind: "body-timeout", status: 408, title: "Request body too slow",
+        description: "The whole request body must arrive within the server's body timeout (10 seconds unless the operator changed it), counted from when the server starts reading it. Nothing was processed, so sending the request again at once is safe." },
     ProblemType { kind: "body-too-large", status: 413, title: "Request body too large",
         description: "Request bodies are limited to 16 KiB; the API's bodies are a few hundred bytes." },
     ProblemType { kind: "rate-limited", status: 429, title: "Too many requests",

@@ -45,3 +45,24 @@ async fn unreachable_database_exits_with_message() {
     assert!(outcome.output.contains("failed to connect to the postgres database"), "{}", outcome.output);
     assert!(outcome.output.contains("retrying"), "no retry was logged: {}", outcome.output);
 }
+
+#[tokio::test]
+async fn silent_connection_does_not_delay_stop() {
+    let mut app = TestApp::spawn_with(
+        "clinic.db",
+        &[("CLINIC_HEADER_TIMEOUT", "30s"), ("CLINIC_SHUTDOWN_TIMEOUT", "20")],
+    )
+    .await;
+    let address = app.api().url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
+    // Connected, but not a byte sent: the server waits for the first one.
+    let _silent = std::net::TcpStream::connect(address).unwrap();
+    assert_eq!(app.get("/healthz").await.status, 200);
+    let started = std::time::Instant::now();
+
+    app.send_sigterm();
+    let status = app.wait_for_exit(Duration::from_secs(15));
+
+    let status = status.unwrap_or_else(|| panic!("the server waited on a silent connection; output:\n{}", app.server_output()));
+    assert!(status.success(), "exit status {status}");
+    assert!(started.elapsed() < STOP_TIMEOUT, "stopping took {:?}", started.elapsed());
+}

@@ -123,3 +123,54 @@ async fn request_line_logged_when_idle() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Sends `head` on a new connection, then `trickle` single body bytes 300 ms apart, and
+/// returns what the server sends back within 5 s.
+fn raw_exchange(address: String, head: &'static [u8], trickle: usize) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.write_all(head).unwrap();
+    for _ in 0..trickle {
+        std::thread::sleep(Duration::from_millis(300));
+        if stream.write_all(b" ").is_err() {
+            break;
+        }
+    }
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // Headers and body may come in separate reads; the server closes after an error.
+    while let Ok(read @ 1..) = stream.read(&mut buffer) {
+        response.extend_from_slice(&buffer[..read]);
+    }
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn trickled_body_cut_off() {
+    // Each byte arrives well within the timeout; the whole body does not.
+    let app = TestApp::spawn_with("clinic.db", &[("CLINIC_BODY_TIMEOUT", "1s")]).await;
+    let address = app.api().url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let head = b"POST /api/games/idempotency-key-clinic/rounds HTTP/1.1\r\nHost: x\r\n\
+        Content-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+    let started = Instant::now();
+
+    let response = tokio::task::spawn_blocking(move || raw_exchange(address, head, 8)).await.unwrap();
+
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("body-timeout"), "{response}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn oversized_length_rejected_at_once() {
+    let app = TestApp::spawn_with("clinic.db", &[("CLINIC_BODY_TIMEOUT", "5s")]).await;
+    let address = app.api().url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let head = b"POST /api/games/idempotency-key-clinic/rounds HTTP/1.1\r\nHost: x\r\n\
+        Content-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n";
+    let started = Instant::now();
+
+    let response = tokio::task::spawn_blocking(move || raw_exchange(address, head, 0)).await.unwrap();
+
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the server waited for the body");
+}

@@ -9,7 +9,10 @@ use axum::extract::FromRequestParts;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 
+use std::time::Duration;
+
 use super::AppState;
+use super::body_deadline::read_body_within;
 use super::problem::ApiError;
 use super::rate_limit::{LimitLayerState, LimitedAction, enforce};
 
@@ -18,10 +21,15 @@ use super::rate_limit::{LimitLayerState, LimitedAction, enforce};
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
-pub fn router(state: &AppState) -> Router<AppState> {
+/// Builds the API routes. Bodies of writes must arrive in full within `body_timeout`.
+pub fn router(state: &AppState, body_timeout: Duration) -> Router<AppState> {
+    // Every route that reads a body is a rate-limited write. The limit runs first, so a
+    // client over its limit is turned away before its body is read.
     let limited = |action: LimitedAction, route: MethodRouter<AppState>| {
         let limit = LimitLayerState { limits: state.rate_limits.clone(), action };
-        route.route_layer(from_fn_with_state(limit, enforce))
+        route
+            .route_layer(from_fn_with_state(body_timeout, read_body_within))
+            .route_layer(from_fn_with_state(limit, enforce))
     };
     Router::new()
         .route("/api/games", get(games::list_games))
