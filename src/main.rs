@@ -6,7 +6,7 @@ use idempotency_key_clinic::startup::{Application, open_storage};
 use idempotency_key_clinic::telemetry;
 
 // The server makes and frees many small allocations per request (headers, futures, log
-// lines); mimalloc serves them with less CPU than the system allocator.
+// lines), and mimalloc serves them with less CPU than the system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

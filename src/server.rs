@@ -152,6 +152,8 @@ impl Worker {
             let _ = done.send(());
             // Keep driving this runtime's I/O: database connections opened here stay in the
             // pool until it closes.
+            // NOTE: another worker may borrow such a connection, and its I/O then waits for this
+            // runtime to turn, which may add latency under load (not measured).
             let _ = released.wait_for(|release| *release).await;
         });
     }

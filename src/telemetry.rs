@@ -18,7 +18,7 @@ use crate::settings::LogFormat;
 
 /// Size of the buffer for request lines: about 250 of them.
 const BUFFER_BYTES: usize = 64 * 1024;
-/// The longest a request line waits in the buffer.
+/// Maximum time a request line waits in the buffer.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Installs the global subscriber. Logs go to standard output, filtered by RUST_LOG.
@@ -85,7 +85,7 @@ impl BufferedStdout {
     }
 }
 
-/// One log line being written, holding the buffer's lock.
+/// One log line being written. It keeps the buffer locked until it is dropped.
 pub struct LogLine<'a> {
     buffer: MutexGuard<'a, BufWriter<Stdout>>,
     flush: bool,

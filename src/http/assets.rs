@@ -81,8 +81,8 @@ impl AssetSet {
             files.insert(
                 name,
                 Asset {
-                    gzip: compressible.then(|| gzip(&identity)).flatten(),
-                    brotli: compressible.then(|| brotli(&identity)).flatten(),
+                    gzip: compressible.then(|| gzip(&identity, flate2::Compression::best())).flatten(),
+                    brotli: compressible.then(|| brotli(&identity, 11)).flatten(),
                     content_type,
                     identity,
                     etag,
@@ -94,18 +94,18 @@ impl AssetSet {
     }
 }
 
-/// Returns the gzip form when it is smaller than the original.
-fn gzip(data: &[u8]) -> Option<Bytes> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+/// Returns the gzip form at `level` when it is smaller than the original.
+pub fn gzip(data: &[u8], level: flate2::Compression) -> Option<Bytes> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
     encoder.write_all(data).ok()?;
     let compressed = encoder.finish().ok()?;
     (compressed.len() < data.len()).then(|| Bytes::from(compressed))
 }
 
-/// Returns the brotli form when it is smaller than the original.
-fn brotli(data: &[u8]) -> Option<Bytes> {
+/// Returns the brotli form at `quality` (0 to 11) when it is smaller than the original.
+pub fn brotli(data: &[u8], quality: i32) -> Option<Bytes> {
     let mut compressed = Vec::new();
-    let parameters = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    let parameters = brotli::enc::BrotliEncoderParams { quality, ..Default::default() };
     brotli::BrotliCompress(&mut &data[..], &mut compressed, &parameters).ok()?;
     (compressed.len() < data.len()).then(|| Bytes::from(compressed))
 }
@@ -128,7 +128,7 @@ async fn static_file(Path(path): Path<String>, headers: HeaderMap) -> Response {
     let mut response = if etag_matches(&headers, &asset.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let (encoding, body) = match accepted_encoding(&headers, asset) {
+        let (encoding, body) = match accepted_encoding(&headers, asset.brotli.as_ref(), asset.gzip.as_ref()) {
             Some(("br", body)) => (Some("br"), body.clone()),
             Some((_, body)) => (Some("gzip"), body.clone()),
             None => (None, asset.identity.clone()),
@@ -158,12 +158,16 @@ pub fn etag_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
 }
 
-/// Picks brotli, then gzip, among the encodings the client accepts and the asset has.
-fn accepted_encoding<'a>(headers: &HeaderMap, asset: &'a Asset) -> Option<(&'static str, &'a Bytes)> {
-    if let Some(body) = asset.brotli.as_ref().filter(|_| accepts_encoding(headers, "br")) {
+/// Picks brotli, then gzip, among the encodings the client accepts and the body has.
+pub fn accepted_encoding<'a>(
+    headers: &HeaderMap,
+    brotli: Option<&'a Bytes>,
+    gzip: Option<&'a Bytes>,
+) -> Option<(&'static str, &'a Bytes)> {
+    if let Some(body) = brotli.filter(|_| accepts_encoding(headers, "br")) {
         return Some(("br", body));
     }
-    asset.gzip.as_ref().filter(|_| accepts_encoding(headers, "gzip")).map(|body| ("gzip", body))
+    gzip.filter(|_| accepts_encoding(headers, "gzip")).map(|body| ("gzip", body))
 }
 
 /// Returns whether `Accept-Encoding` lists `coding` without rejecting it with `q=0`.
@@ -210,10 +214,10 @@ mod tests {
     fn brotli_preferred_then_gzip() {
         let asset = ASSETS.files.get("css/app.css").unwrap();
         let both = headers(&[("accept-encoding", "gzip, deflate, br")]);
-        assert_eq!(accepted_encoding(&both, asset).map(|(name, _)| name), Some("br"));
+        assert_eq!(accepted_encoding(&both, asset.brotli.as_ref(), asset.gzip.as_ref()).map(|(name, _)| name), Some("br"));
         let gzip_only = headers(&[("accept-encoding", "gzip, br;q=0")]);
-        assert_eq!(accepted_encoding(&gzip_only, asset).map(|(name, _)| name), Some("gzip"));
-        assert!(accepted_encoding(&HeaderMap::new(), asset).is_none());
+        assert_eq!(accepted_encoding(&gzip_only, asset.brotli.as_ref(), asset.gzip.as_ref()).map(|(name, _)| name), Some("gzip"));
+        assert!(accepted_encoding(&HeaderMap::new(), asset.brotli.as_ref(), asset.gzip.as_ref()).is_none());
     }
 
     #[test]

@@ -16,8 +16,9 @@ use http_body_util::LengthLimitError;
 use super::MAX_BODY_BYTES;
 use super::problem::ApiError;
 
-/// Reads the request body within `deadline`. A body that is too slow gets 408, and one larger
-/// than [`MAX_BODY_BYTES`] gets 413, at once when `Content-Length` declares it.
+/// Reads the request body within `deadline` before the handler runs. A body that arrives
+/// too slowly gets 408. A body larger than [`MAX_BODY_BYTES`] gets 413, without waiting for
+/// it when `Content-Length` declares the size.
 pub async fn read_body_within(State(deadline): State<Duration>, request: Request, next: Next) -> Response {
     let declared_length = request
         .headers()
@@ -25,13 +26,13 @@ pub async fn read_body_within(State(deadline): State<Duration>, request: Request
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return too_large().into_response();
+        return ApiError::body_too_large().into_response();
     }
 
     let (parts, body) = request.into_parts();
     let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(error)) if is_length_limit(&error) => return too_large().into_response(),
+        Ok(Err(error)) if is_length_limit(&error) => return ApiError::body_too_large().into_response(),
         Ok(Err(error)) => {
             return ApiError::bad_request("unreadable-body", "Unreadable request body", error.to_string())
                 .into_response();
@@ -46,15 +47,6 @@ pub async fn read_body_within(State(deadline): State<Duration>, request: Request
         }
     };
     next.run(Request::from_parts(parts, Body::from(bytes))).await
-}
-
-fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body-too-large",
-        "Request body too large",
-        "The request body is larger than the server accepts.",
-    )
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {

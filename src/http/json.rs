@@ -70,12 +70,7 @@ impl From<JsonRejection> for ApiError {
                 "Invalid request body",
                 format!("The request body does not have the expected fields: {}", error.body_text()),
             ),
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "Request body too large",
-                "The request body is larger than the server accepts.",
-            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::body_too_large(),
             other => ApiError::bad_request("unreadable-body", "Unreadable request body", other.body_text()),
         }
     }

@@ -40,8 +40,8 @@ use rate_limit::RateLimits;
 /// Largest request body accepted. The API's bodies are a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// What every handler can reach. Handlers receive it by cloning, once per request, so it
-/// is one reference-counted pointer to [`SharedState`].
+/// State shared by every handler. Each request clones it, so it is one reference-counted
+/// pointer to [`SharedState`].
 #[derive(Clone)]
 pub struct AppState(Arc<SharedState>);
 

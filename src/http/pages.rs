@@ -186,7 +186,7 @@ async fn reference(State(state): State<AppState>, request: Request) -> Response 
 // Handlers take the whole request to read its headers, because a `HeaderMap` argument
 // would copy them.
 
-/// Answers with the page prepared under `name` from `leaderboard`, rendering and preparing
+/// Returns the page prepared under `name` from `leaderboard`, rendering and preparing
 /// it first when there is none yet or the leaderboard changed. Pages that show no
 /// leaderboard pass `None` and are prepared once. Game pages are named by their slug and the
 /// others by their path, which has slashes that slugs lack, so the names cannot clash.

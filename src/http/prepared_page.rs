@@ -1,19 +1,17 @@
 //! HTML pages prepared once for every request that follows.
 //!
-//! A prepared page holds the rendered HTML, an entity tag from its digest, and its brotli
-//! and gzip forms, so answering a request costs a header check and a reference count: a
-//! browser that sends the tag back gets 304 without a body, any other gets the smallest
-//! form it accepts.
+//! A prepared page contains the rendered HTML, an entity tag from its digest, and its brotli
+//! and gzip forms. Serving a request then costs a header check and a reference count.
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
-use super::assets::{accepts_encoding, etag_matches};
+use super::assets::{accepted_encoding, brotli, etag_matches, gzip};
 
-/// Brotli quality for pages. They are compressed once per change, so a high setting costs
-/// little; 11 would take several times longer for about 2% fewer bytes.
+/// Brotli quality for pages. A page is compressed again at each leaderboard change, so it
+/// gets a lower quality than the assets' 11, which are compressed once at start-up.
 const BROTLI_QUALITY: i32 = 9;
 
 /// Headers on a page response, counting those the security and request-id layers add.
@@ -23,7 +21,7 @@ const RESPONSE_HEADERS: usize = 14;
 pub struct PreparedPage {
     etag: HeaderValue,
     identity: Bytes,
-    gzip: Bytes,
+    gzip: Option<Bytes>,
     brotli: Option<Bytes>,
 }
 
@@ -33,18 +31,13 @@ impl PreparedPage {
         let identity = Bytes::from(html);
         let digest = hex::encode(&Sha256::digest(&identity)[..12]);
         let etag = HeaderValue::from_str(&format!("\"{digest}\"")).expect("hex is a valid header value");
-
-        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        let gzip = std::io::Write::write_all(&mut gzip, &identity).and_then(|()| gzip.finish()).unwrap_or_default();
-        let mut brotli = Vec::new();
-        let parameters = brotli::enc::BrotliEncoderParams { quality: BROTLI_QUALITY, ..Default::default() };
-        // Compressing into memory cannot fail; should it, the page goes out as gzip.
-        let brotli = brotli::BrotliCompress(&mut &identity[..], &mut brotli, &parameters).ok().map(|_| Bytes::from(brotli));
-        PreparedPage { etag, identity, gzip: Bytes::from(gzip), brotli }
+        let gzip = gzip(&identity, flate2::Compression::default());
+        let brotli = brotli(&identity, BROTLI_QUALITY);
+        PreparedPage { etag, identity, gzip, brotli }
     }
 
-    /// Answers a GET or HEAD for the page: 304 when `If-None-Match` names the current tag,
-    /// otherwise 200 in brotli, gzip or plain HTML, as `Accept-Encoding` allows.
+    /// Builds the response to a GET or HEAD for the page. It is 304 when `If-None-Match`
+    /// names the current tag, otherwise 200 in the smallest form `Accept-Encoding` allows.
     ///
     /// `Cache-Control: no-cache` makes browsers revalidate each time, because the game page
     /// changes with its leaderboard.
@@ -61,15 +54,14 @@ impl PreparedPage {
             return response;
         }
 
-        let (coding, body) = match &self.brotli {
-            Some(brotli) if accepts_encoding(request, "br") => (Some("br"), brotli.clone()),
-            _ if accepts_encoding(request, "gzip") => (Some("gzip"), self.gzip.clone()),
-            _ => (None, self.identity.clone()),
-        };
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-        if let Some(coding) = coding {
-            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
-        }
+        let body = match accepted_encoding(request, self.brotli.as_ref(), self.gzip.as_ref()) {
+            Some((coding, body)) => {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+                body.clone()
+            }
+            None => self.identity.clone(),
+        };
         let mut response = Response::new(Body::from(body));
         *response.headers_mut() = headers;
         response
@@ -89,7 +81,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn picks_the_encoding_the_browser_accepts() {
+    async fn encoding_follows_accept_encoding() {
         let html = "<!doctype html><title>t</title>".repeat(50);
         let page = PreparedPage::new(html.clone());
 
@@ -109,7 +101,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn current_tag_gets_304_and_a_changed_page_a_new_tag() {
+    async fn etag_revalidates_until_change() {
         let page = PreparedPage::new("<p>one</p>".to_owned());
         let etag = page.respond(&HeaderMap::new()).headers()[header::ETAG].clone();
 

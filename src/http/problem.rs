@@ -64,6 +64,16 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, kind, title, detail)
     }
 
+    /// The problem for a request body over the size limit.
+    pub fn body_too_large() -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Request body too large",
+            "The request body is larger than the server accepts.",
+        )
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }

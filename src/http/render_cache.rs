@@ -1,7 +1,7 @@
 //! Rendered responses kept until what they were rendered from changes.
 //!
 //! The game page and the top-10 JSON are read far more often than the leaderboard changes.
-//! Each rendering is stored with its source (the leaderboard it shows); a request whose
+//! Each rendering is stored with its source, the leaderboard it shows. A request whose
 //! source equals the stored one gets the stored rendering, so the template, the JSON encoder
 //! and the compressors run once per change instead of once per request.
 

@@ -23,7 +23,7 @@ impl Clinic {
     }
 
     /// Returns the top 10, at most the leaderboard cache's time to live old. While the cache
-    /// holds a board, every caller gets the same shared copy.
+    /// contains a board, every caller gets the same shared copy.
     pub async fn leaderboard(&self, game_slug: &str) -> Result<Arc<LeaderboardView>, ServiceError> {
         let game = self.game(game_slug)?;
         if let Some(board) = self.leaderboard_cache.get(&game.slug) {

@@ -54,7 +54,7 @@ impl Storage {
         self.pool.close().await;
     }
 
-    /// The pool that writes go through.
+    /// Returns the pool that writes go through.
     fn writer(&self) -> &AnyPool {
         self.own_writer.as_ref().unwrap_or(&self.pool)
     }

@@ -62,7 +62,9 @@ async fn silent_connection_does_not_delay_stop() {
     app.send_sigterm();
     let status = app.wait_for_exit(Duration::from_secs(15));
 
-    let status = status.unwrap_or_else(|| panic!("the server waited on a silent connection; output:\n{}", app.server_output()));
+    let status = status.unwrap_or_else(|| {
+        panic!("the server waited on a silent connection; output:\n{}", app.server_output())
+    });
     assert!(status.success(), "exit status {status}");
     assert!(started.elapsed() < STOP_TIMEOUT, "stopping took {:?}", started.elapsed());
 }
